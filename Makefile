@@ -1,0 +1,44 @@
+# CLEAR Audit: the README's commands. Run `make help` for the list.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: help demo test lint bench lock clean
+
+help:
+	@echo "make demo   run the app with demo data on SQLite at http://127.0.0.1:$(PORT)"
+	@echo "make test   lint, migration check and the whole test suite on a throwaway PostgreSQL"
+	@echo "make bench  print the performance figures"
+	@echo "make lock   refresh requirements.lock after changing pyproject.toml"
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+demo: $(BIN)/.installed
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py migrate --no-input
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	@echo "CLEAR Audit demo: http://127.0.0.1:$(PORT)/  (logins in README.md, password clear-demo; Ctrl+C to stop)"
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: $(BIN)/.installed
+	scripts/run-tests
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(BIN)/.installed
+	scripts/with-postgres $(BIN)/python -m scripts.bench
+
+lock:
+	rm -rf /tmp/clearaudit-lock && $(PYTHON) -m venv /tmp/clearaudit-lock
+	/tmp/clearaudit-lock/bin/pip install --quiet --disable-pip-version-check ".[test]"
+	/tmp/clearaudit-lock/bin/pip freeze --exclude clear-audit > requirements.lock
+	rm -rf /tmp/clearaudit-lock
+
+clean:
+	rm -rf $(VENV) var test-artifacts

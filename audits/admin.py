@@ -1,0 +1,117 @@
+from django.contrib import admin
+
+from .models import (
+    Answer,
+    Audit,
+    Council,
+    FactorScore,
+    Framework,
+    Intervention,
+    Membership,
+    PolicyResponse,
+    Question,
+    Service,
+)
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 1
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Council)
+class CouncilAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ServiceInline, MembershipInline]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "council"]
+    list_filter = ["council"]
+    search_fields = ["name", "council__name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "council", "role"]
+    list_filter = ["role", "council"]
+    search_fields = ["user__username", "user__email", "council__name"]
+    autocomplete_fields = ["user", "council"]
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = ["factor", "code", "theme", "order", "prompt", "guidance", "level_1", "level_2", "level_3", "level_4"]
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    list_display = ["version", "title", "is_current", "created_at"]
+    inlines = [QuestionInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["code", "factor", "theme", "framework"]
+    list_filter = ["framework", "factor"]
+    search_fields = ["code", "prompt", "theme"]
+
+
+class InterventionInline(admin.TabularInline):
+    model = Intervention
+    extra = 1
+
+
+@admin.register(PolicyResponse)
+class PolicyResponseAdmin(admin.ModelAdmin):
+    list_display = ["title", "factor"]
+    inlines = [InterventionInline]
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ["question", "rating", "dont_know", "confidence", "answered_by", "updated_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FactorScoreInline(admin.TabularInline):
+    model = FactorScore
+    extra = 0
+    fields = ["factor", "score", "answered", "dont_know", "total", "evidence_strength"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Audit)
+class AuditAdmin(admin.ModelAdmin):
+    """Audits are read here; they change through the app so that every rule applies."""
+
+    list_display = ["council", "service", "period", "status", "updated_at"]
+    list_filter = ["status", "period", "council"]
+    search_fields = ["council__name", "service__name"]
+    list_select_related = ["council", "service"]
+    inlines = [FactorScoreInline, AnswerInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AuditsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audits"
+    verbose_name = "CLEAR audits"

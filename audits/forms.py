@@ -1,0 +1,164 @@
+"""Forms: layout and validation only. Saving is done by audits.services."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.html import format_html
+
+from . import services
+from .models import Answer, Confidence, Question
+from .scoring import BANDS
+
+DONT_KNOW = "dk"
+MAX_NOTES = 5000
+MAX_LINKS = 10
+MAX_LINK_LENGTH = 500
+
+_url = URLValidator(schemes=["http", "https"])
+
+
+def _no_form_tag_helper(layout: Layout | None = None) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout is not None:
+        helper.layout = layout
+    return helper
+
+
+class AnswerForm(forms.Form):
+    """One question of a factor step. Prefixed with the question's code."""
+
+    rating = forms.ChoiceField(widget=forms.RadioSelect, required=False, label="Rating")
+    confidence = forms.ChoiceField(
+        choices=[("", "Not set"), *Confidence.choices],
+        required=False,
+        label="How confident are you in this rating?",
+    )
+    evidence_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_NOTES,
+        label="Evidence notes",
+        help_text="What the rating rests on: data, documents, records, who you asked.",
+    )
+    evidence_links = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        required=False,
+        label="Evidence links",
+        help_text=f"Web addresses of documents or data, one per line (up to {MAX_LINKS}).",
+    )
+
+    def __init__(self, *args, question: Question, answer: Answer | None = None, **kwargs):
+        self.question = question
+        self.answer = answer
+        if answer is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "rating": DONT_KNOW if answer.dont_know else (str(answer.rating) if answer.rating else ""),
+                "confidence": answer.confidence,
+                "evidence_notes": answer.evidence_notes,
+                "evidence_links": answer.evidence_links,
+            }
+        super().__init__(*args, prefix=question.code, **kwargs)
+        self.fields["rating"].choices = [
+            *(
+                (str(level), format_html("<strong>{} – {}.</strong> {}", level, band.label, text))
+                for (level, text), band in zip(question.levels, BANDS, strict=True)
+            ),
+            (DONT_KNOW, format_html("<strong>Don't know.</strong> {}", "No evidence either way: a gap to fill.")),
+        ]
+        self.fields["rating"].label = f"Rating for {question.code}"
+        self.helper = _no_form_tag_helper(
+            Layout(
+                Field("rating"),
+                Div(
+                    Div(Field("evidence_notes"), css_class="col-md-7"),
+                    Div(Field("evidence_links"), Field("confidence"), css_class="col-md-5"),
+                    css_class="row",
+                ),
+            )
+        )
+
+    def clean_evidence_links(self) -> str:
+        lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines() if line.strip()]
+        if len(lines) > MAX_LINKS:
+            raise ValidationError(f"Give at most {MAX_LINKS} links; you gave {len(lines)}.")
+        bad = []
+        for line in lines:
+            try:
+                if len(line) > MAX_LINK_LENGTH:
+                    raise ValidationError("too long")
+                _url(line)
+            except ValidationError:
+                bad.append(line if len(line) <= 80 else line[:77] + "…")
+        if bad:
+            raise ValidationError("These are not web addresses starting with http:// or https://: " + ", ".join(bad))
+        return "\n".join(lines)
+
+    def to_data(self) -> services.AnswerData:
+        rating = self.cleaned_data["rating"]
+        return services.AnswerData(
+            question_id=self.question.pk,
+            rating=int(rating) if rating and rating != DONT_KNOW else None,
+            dont_know=rating == DONT_KNOW,
+            confidence=self.cleaned_data["confidence"],
+            evidence_notes=self.cleaned_data["evidence_notes"].strip(),
+            evidence_links=self.cleaned_data["evidence_links"],
+        )
+
+
+class StepForm(forms.Form):
+    """The audit version the officer loaded, to detect concurrent edits."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AuditCreateForm(forms.Form):
+    service = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="The council as a whole",
+        label="Scope",
+        help_text="Audit the whole council, or one of its services.",
+    )
+    period = forms.CharField(
+        max_length=7,
+        label="Period",
+        help_text="The financial year the audit covers, for example 2026/27.",
+    )
+
+    def __init__(self, *args, council, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = council.services.all()
+        self.fields["period"].initial = services.current_period()
+        self.helper = _no_form_tag_helper()
+
+    def clean_period(self) -> str:
+        return services.validate_period(self.cleaned_data["period"])
+
+
+class ReviewForm(forms.Form):
+    APPROVE, RETURN = "approve", "return"
+
+    decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (RETURN, "Return to officers")])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_NOTES,
+        label="Comment for the officers",
+        help_text="Required when you return the audit: say what should change.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag_helper(Layout(Field("comment")))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say what the officers should change before you return the audit.")
+        return cleaned

@@ -1,0 +1,330 @@
+"""The CLEAR audit domain: councils, the question bank, audits, answers and scores.
+
+Writes go through ``audits.services``; reads that depend on who is asking go through
+``audits.permissions``. Rules that can live in the database do (see each Meta).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .factors import FACTOR_ORDER, FACTOR_SLUGS, Factor
+
+
+class Council(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """One service of a council (planning, housing, parks…) that can be audited on its own."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["council__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="service_unique_name_per_council"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Engagement officer"
+    MANAGER = "manager", "Manager"
+    COUNCILLOR = "councillor", "Councillor"
+
+
+class Membership(models.Model):
+    """A user's role in one council. A user may belong to several councils."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["council__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "council"], name="membership_one_role_per_council"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} of {self.council}"
+
+
+class Framework(models.Model):
+    """A versioned question bank, e.g. "CLEAR 2026.1". Audits keep the version they started with."""
+
+    version = models.CharField(max_length=50, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_current = models.BooleanField(default=False, help_text="New audits use the current framework.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="framework_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class Question(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="questions")
+    factor = models.CharField(max_length=20, choices=Factor.choices)
+    code = models.CharField(max_length=10, help_text="Short reference such as CD1.")
+    theme = models.CharField(max_length=200)
+    prompt = models.TextField()
+    guidance = models.TextField(help_text="What to look at and which evidence to cite.")
+    level_1 = models.TextField("1 – major barrier")
+    level_2 = models.TextField("2 – weakness")
+    level_3 = models.TextField("3 – adequate")
+    level_4 = models.TextField("4 – strength")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="question_unique_code_per_framework"),
+            models.CheckConstraint(condition=Q(factor__in=Factor.values), name="question_factor_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.prompt}"
+
+    @property
+    def factor_slug(self) -> str:
+        return FACTOR_SLUGS[self.factor]
+
+    @property
+    def levels(self) -> list[tuple[int, str]]:
+        return [(1, self.level_1), (2, self.level_2), (3, self.level_3), (4, self.level_4)]
+
+    def level_text(self, rating: int | None) -> str:
+        return dict(self.levels).get(rating, "")
+
+
+class PolicyResponse(models.Model):
+    """The policy response that the framework pairs with one factor."""
+
+    factor = models.CharField(max_length=20, choices=Factor.choices, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+
+    class Meta:
+        ordering = ["factor"]
+        constraints = [
+            models.CheckConstraint(condition=Q(factor__in=Factor.values), name="response_factor_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Intervention(models.Model):
+    response = models.ForeignKey(PolicyResponse, on_delete=models.CASCADE, related_name="interventions")
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["response", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+
+
+#: Statuses in which officers may change answers.
+EDITABLE_STATUSES = (AuditStatus.DRAFT, AuditStatus.RETURNED)
+
+
+class Audit(models.Model):
+    """One officer self-assessment of a council, or of one of its services, for one period."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="audits")
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        related_name="audits",
+        null=True,
+        blank=True,
+        help_text="Empty for an audit of the council as a whole.",
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="audits")
+    period = models.CharField(max_length=7, help_text="Financial year, e.g. 2026/27.")
+    status = models.CharField(max_length=20, choices=AuditStatus.choices, default=AuditStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1, help_text="Goes up with every save, to detect concurrent edits.")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_comment = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "council__name", "service__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "service", "period"],
+                condition=Q(service__isnull=False),
+                name="audit_one_per_service_and_period",
+            ),
+            models.UniqueConstraint(
+                fields=["council", "period"],
+                condition=Q(service__isnull=True),
+                name="audit_one_council_wide_per_period",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AuditStatus.values), name="audit_status_valid"),
+            models.CheckConstraint(condition=Q(period__regex=r"^[0-9]{4}/[0-9]{2}$"), name="audit_period_format"),
+            models.CheckConstraint(
+                condition=~Q(status=AuditStatus.APPROVED) | Q(approved_at__isnull=False),
+                name="audit_approved_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["council", "status"], name="audit_council_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council} – {self.scope_label} – {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audits:detail", args=[self.pk])
+
+    @property
+    def scope_label(self) -> str:
+        return self.service.name if self.service_id else "Whole council"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class Confidence(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Answer(models.Model):
+    """An officer's rating of one question, with the evidence behind it.
+
+    ``rating`` is 1–4; ``dont_know`` records an explicit "don't know" (a gap in evidence,
+    not a score). A row with neither is a draft: notes saved before a rating was chosen.
+    """
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    dont_know = models.BooleanField(default=False)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    evidence_notes = models.TextField(blank=True)
+    evidence_links = models.TextField(blank=True, help_text="One web address per line.")
+    audit_version = models.PositiveIntegerField(
+        default=1, help_text="The audit's version when this answer was last written."
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "question"], name="answer_one_per_question"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=4),
+                name="answer_rating_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(dont_know=False),
+                name="answer_rating_or_dont_know",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=["", *Confidence.values]), name="answer_confidence_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit} – {self.question.code}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.rating is not None or self.dont_know
+
+    @property
+    def links(self) -> list[str]:
+        return [line.strip() for line in self.evidence_links.splitlines() if line.strip()]
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence_notes.strip() or self.links)
+
+
+class EvidenceStrength(models.TextChoices):
+    NONE = "none", "None"
+    WEAK = "weak", "Weak"
+    MODERATE = "moderate", "Moderate"
+    STRONG = "strong", "Strong"
+
+
+class FactorScore(models.Model):
+    """The stored profile of one factor of an audit, kept in step by services.recompute_scores."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="factor_scores")
+    factor = models.CharField(max_length=20, choices=Factor.choices)
+    score = models.FloatField(null=True, blank=True, help_text="0–100, or empty when too few answers.")
+    answered = models.PositiveSmallIntegerField(default=0, help_text="Questions rated 1–4.")
+    dont_know = models.PositiveSmallIntegerField(default=0)
+    total = models.PositiveSmallIntegerField(default=0)
+    evidence_strength = models.CharField(max_length=10, choices=EvidenceStrength.choices, default=EvidenceStrength.NONE)
+
+    class Meta:
+        ordering = ["audit"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "factor"], name="factor_score_one_per_factor"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="factor_score_0_to_100",
+            ),
+            models.CheckConstraint(condition=Q(factor__in=Factor.values), name="factor_score_factor_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit} – {self.get_factor_display()}: {self.score}"
+
+    @property
+    def factor_index(self) -> int:
+        return FACTOR_ORDER.index(self.factor)

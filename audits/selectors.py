@@ -1,0 +1,134 @@
+"""Reads that assemble what the audit pages show. Query counts do not grow with rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from . import scoring
+from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
+from .models import Answer, Audit, PolicyResponse, Question
+
+
+def question_counts_by_framework(framework_ids) -> dict[int, int]:
+    rows = Question.objects.filter(framework_id__in=set(framework_ids)).values("framework_id").annotate(n=Count("pk"))
+    return {row["framework_id"]: row["n"] for row in rows}
+
+
+def audit_list(audits: QuerySet[Audit]) -> QuerySet[Audit]:
+    """Audits with what the list shows: scope names and the number of answered questions."""
+    return audits.select_related("council", "service").annotate(
+        answered_count=Count("answers", filter=Q(answers__rating__isnull=False) | Q(answers__dont_know=True))
+    )
+
+
+def with_progress(audits: list[Audit]) -> list[Audit]:
+    """Set ``question_count`` on each audit of a page (one query for all of them)."""
+    totals = question_counts_by_framework(a.framework_id for a in audits)
+    for audit in audits:
+        audit.question_count = totals.get(audit.framework_id, 0)
+    return audits
+
+
+@dataclass(frozen=True)
+class FactorStep:
+    factor: str
+    label: str
+    slug: str
+    question: str
+    total: int
+    answered: int
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.answered == self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+
+def factor_steps(audit: Audit) -> list[FactorStep]:
+    """Progress per factor: questions answered (rated or don't know) out of the total."""
+    totals = Counter(Question.objects.filter(framework_id=audit.framework_id).values_list("factor", flat=True))
+    answered = Counter(
+        Answer.objects.filter(audit=audit)
+        .filter(Q(rating__isnull=False) | Q(dont_know=True))
+        .values_list("question__factor", flat=True)
+    )
+    return [
+        FactorStep(
+            factor=f,
+            label=Factor(f).label,
+            slug=FACTOR_SLUGS[f],
+            question=FACTOR_QUESTIONS[f],
+            total=totals[f],
+            answered=answered[f],
+        )
+        for f in FACTOR_ORDER
+    ]
+
+
+@dataclass(frozen=True)
+class SuggestedResponse:
+    suggestion: scoring.Suggestion
+    response: PolicyResponse | None
+
+    @property
+    def interventions(self):
+        return list(self.response.interventions.all()) if self.response else []
+
+
+@dataclass(frozen=True)
+class Profile:
+    factors: list[scoring.FactorProfile]
+    suggestions: list[SuggestedResponse]
+    strengths: list[scoring.FactorProfile]
+    missing_evidence: list[scoring.FactorProfile]
+
+    @property
+    def gaps(self) -> list[scoring.EvidenceGap]:
+        return [gap for f in self.factors for gap in f.gaps if gap.kind != "unanswered"]
+
+
+def audit_profile(audit: Audit) -> Profile:
+    """The audit's live profile with its suggested responses and their interventions."""
+    from .services import answer_inputs
+
+    counts, inputs = answer_inputs(audit)
+    factors = scoring.audit_profile(counts, inputs)
+    suggestions = scoring.suggested_responses(factors)
+    responses = {
+        r.factor: r
+        for r in PolicyResponse.objects.filter(factor__in=[s.factor for s in suggestions]).prefetch_related(
+            "interventions"
+        )
+    }
+    return Profile(
+        factors=factors,
+        suggestions=[SuggestedResponse(s, responses.get(s.factor)) for s in suggestions],
+        strengths=scoring.strengths(factors),
+        missing_evidence=scoring.missing_evidence(factors),
+    )
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question: Question
+    answer: Answer | None
+
+    @property
+    def chosen_level(self) -> str:
+        """The level descriptor the answer's rating matched."""
+        return self.question.level_text(self.answer.rating) if self.answer else ""
+
+
+def step_rows(audit: Audit, factor: str) -> list[QuestionRow]:
+    questions = list(Question.objects.filter(framework_id=audit.framework_id, factor=factor).order_by("order", "code"))
+    answers = {
+        a.question_id: a
+        for a in Answer.objects.filter(audit=audit, question__in=questions).select_related("answered_by")
+    }
+    return [QuestionRow(q, answers.get(q.pk)) for q in questions]

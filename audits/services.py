@@ -1,0 +1,304 @@
+"""Every write to audits goes through these functions.
+
+Each is atomic, takes keyword arguments, validates before saving, records who did what
+and when, and logs it. Permission checks (which role may call which) are the caller's
+job through ``audits.permissions``; the rules about *state* (an approved audit cannot
+change, a submission must be complete) are enforced here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import scoring
+from .models import (
+    Answer,
+    Audit,
+    AuditStatus,
+    Council,
+    FactorScore,
+    Framework,
+    Question,
+    Service,
+)
+
+logger = logging.getLogger(__name__)
+
+PERIOD_RE = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+class AuditStateError(ValidationError):
+    """The audit's status does not allow this change (e.g. it is approved)."""
+
+
+class IncompleteAuditError(ValidationError):
+    """Submission refused: some questions have neither a rating nor "don't know"."""
+
+    def __init__(self, missing: list[Question]):
+        self.missing = missing
+        super().__init__(f"{len(missing)} questions still need a rating or “don't know”.")
+
+
+class EditConflictError(Exception):
+    """Someone else saved some of these answers after the user loaded them."""
+
+    def __init__(self, *, current_version: int, changed: dict[int, Answer]):
+        self.current_version = current_version
+        self.changed = changed  # question id -> the answer as it is now
+        super().__init__(f"{len(changed)} answers were changed by someone else")
+
+
+@dataclass(frozen=True)
+class AnswerData:
+    """One answer as the officer entered it."""
+
+    question_id: int
+    rating: int | None = None
+    dont_know: bool = False
+    confidence: str = ""
+    evidence_notes: str = ""
+    evidence_links: str = ""
+
+
+def validate_period(period: str) -> str:
+    """A financial year such as 2026/27: four digits, a slash, the next year's last two."""
+    period = period.strip()
+    match = PERIOD_RE.match(period)
+    if not match:
+        raise ValidationError("Enter the period as a financial year, for example 2026/27.", code="period")
+    start, end = int(match[1]), int(match[2])
+    if (start + 1) % 100 != end:
+        raise ValidationError(
+            f"{period} is not a financial year: after {start} comes {(start + 1) % 100:02d}.",
+            code="period",
+        )
+    if not 2000 <= start <= 2100:
+        raise ValidationError("Enter a year between 2000 and 2100.", code="period")
+    return period
+
+
+def current_period(today=None) -> str:
+    """The UK financial year (April to March) that contains today."""
+    today = today or timezone.localdate()
+    start = today.year if today.month >= 4 else today.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def current_framework() -> Framework:
+    framework = Framework.objects.filter(is_current=True).first()
+    if framework is None:
+        raise ValidationError("No question bank is marked as current; ask the site administrator.")
+    return framework
+
+
+@transaction.atomic
+def audit_create(*, user, council: Council, service: Service | None, period: str) -> Audit:
+    period = validate_period(period)
+    if service is not None and service.council_id != council.pk:
+        raise ValidationError({"service": "That service belongs to another council."})
+    duplicate = Audit.objects.filter(council=council, service=service, period=period)
+    if duplicate.exists():
+        scope = service.name if service else "the whole council"
+        raise ValidationError({"period": f"There is already an audit of {scope} for {period}."}, code="duplicate")
+    try:
+        with transaction.atomic():
+            audit = Audit.objects.create(
+                council=council,
+                service=service,
+                framework=current_framework(),
+                period=period,
+                created_by=user,
+            )
+    except IntegrityError:  # a colleague created the same audit a moment ago
+        raise ValidationError({"period": f"There is already an audit of this scope for {period}."}) from None
+    recompute_scores(audit=audit)
+    logger.info("audit %s created by %s: %s", audit.pk, user, audit)
+    return audit
+
+
+def _lock(audit: Audit) -> Audit:
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    audit.status, audit.version = locked.status, locked.version
+    return locked
+
+
+def _require_editable(audit: Audit) -> None:
+    if not audit.is_editable:
+        raise AuditStateError(
+            f"This audit is {audit.get_status_display().lower()} and can no longer be changed.",
+            code="locked",
+        )
+
+
+@transaction.atomic
+def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_version: int) -> Audit:
+    """Save a step's answers. Refuses (EditConflictError) when any of these questions was
+    saved by someone else since ``expected_version``; the caller shows the conflict."""
+    locked = _lock(audit)
+    _require_editable(locked)
+    question_ids = [a.question_id for a in answers]
+    if len(set(question_ids)) != len(question_ids):
+        raise ValidationError("Each question can be answered once.")
+    questions = {q.pk: q for q in Question.objects.filter(framework_id=locked.framework_id, pk__in=question_ids)}
+    if len(questions) != len(question_ids):
+        raise ValidationError("Some answers are for questions that are not in this audit's question bank.")
+    for data in answers:
+        if data.rating is not None and not 1 <= data.rating <= 4:
+            raise ValidationError(f"{questions[data.question_id].code}: choose a rating from 1 to 4.")
+        if data.rating is not None and data.dont_know:
+            raise ValidationError(f"{questions[data.question_id].code}: choose a rating or “don't know”, not both.")
+
+    fields = ["rating", "dont_know", "confidence", "evidence_notes", "evidence_links"]
+    existing = {a.question_id: a for a in locked.answers.filter(question_id__in=question_ids)}
+    changed = {
+        data.question_id: existing[data.question_id]
+        for data in answers
+        if data.question_id in existing
+        and existing[data.question_id].audit_version > expected_version
+        and any(getattr(existing[data.question_id], name) != getattr(data, name) for name in fields)
+    }
+    if changed:
+        raise EditConflictError(current_version=locked.version, changed=changed)
+
+    new_version = locked.version + 1
+    to_create, to_update = [], []
+    for data in answers:
+        answer = existing.get(data.question_id)
+        values = {name: getattr(data, name) for name in fields}
+        if answer is None:
+            if not any(values.values()):
+                continue  # nothing entered for this question: no row needed
+            to_create.append(
+                Answer(
+                    audit=locked, question_id=data.question_id, audit_version=new_version, answered_by=user, **values
+                )
+            )
+        elif any(getattr(answer, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(answer, name, value)
+            answer.audit_version, answer.answered_by = new_version, user
+            answer.updated_at = timezone.now()
+            to_update.append(answer)
+    if not to_create and not to_update:
+        return locked
+    Answer.objects.bulk_create(to_create)
+    Answer.objects.bulk_update(to_update, [*fields, "audit_version", "answered_by", "updated_at"])
+    locked.version = new_version
+    locked.save(update_fields=["version", "updated_at"])
+    recompute_scores(audit=locked)
+    logger.info(
+        "audit %s: %s saved %d answers (version %d)", locked.pk, user, len(to_create) + len(to_update), new_version
+    )
+    audit.version = locked.version
+    return locked
+
+
+def missing_questions(audit: Audit) -> list[Question]:
+    """Questions of the audit with neither a rating nor "don't know", in framework order."""
+    answered = Answer.objects.filter(audit=audit).exclude(rating__isnull=True, dont_know=False)
+    return list(
+        Question.objects.filter(framework_id=audit.framework_id)
+        .exclude(pk__in=answered.values("question_id"))
+        .order_by("order", "code")
+    )
+
+
+@transaction.atomic
+def audit_submit(*, audit: Audit, user) -> Audit:
+    locked = _lock(audit)
+    _require_editable(locked)
+    missing = missing_questions(locked)
+    if missing:
+        raise IncompleteAuditError(missing)
+    locked.status = AuditStatus.SUBMITTED
+    locked.submitted_by, locked.submitted_at = user, timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "submitted_by", "submitted_at", "version", "updated_at"])
+    logger.info("audit %s submitted by %s", locked.pk, user)
+    return locked
+
+
+def _require_submitted(audit: Audit) -> None:
+    if audit.status != AuditStatus.SUBMITTED:
+        raise AuditStateError(
+            f"Only a submitted audit can be reviewed; this one is {audit.get_status_display().lower()}.",
+            code="not_submitted",
+        )
+
+
+@transaction.atomic
+def audit_return(*, audit: Audit, user, comment: str) -> Audit:
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": "Say what the officers should change before you return the audit."})
+    locked = _lock(audit)
+    _require_submitted(locked)
+    locked.status = AuditStatus.RETURNED
+    locked.returned_by, locked.returned_at, locked.return_comment = user, timezone.now(), comment
+    locked.version += 1
+    locked.save(update_fields=["status", "returned_by", "returned_at", "return_comment", "version", "updated_at"])
+    logger.info("audit %s returned by %s", locked.pk, user)
+    return locked
+
+
+@transaction.atomic
+def audit_approve(*, audit: Audit, user) -> Audit:
+    locked = _lock(audit)
+    _require_submitted(locked)
+    locked.status = AuditStatus.APPROVED
+    locked.approved_by, locked.approved_at = user, timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
+    logger.info("audit %s approved by %s", locked.pk, user)
+    return locked
+
+
+def answer_inputs(audit: Audit) -> tuple[dict[str, int], list[scoring.AnswerInput]]:
+    """The audit's answers as scoring inputs, with the number of questions per factor."""
+    counts = Counter(Question.objects.filter(framework_id=audit.framework_id).values_list("factor", flat=True))
+    answers = Answer.objects.filter(audit=audit).select_related("question")
+    inputs = [
+        scoring.AnswerInput(
+            code=a.question.code,
+            factor=a.question.factor,
+            rating=a.rating,
+            dont_know=a.dont_know,
+            has_evidence=a.has_evidence,
+            prompt=a.question.prompt,
+        )
+        for a in answers
+    ]
+    return dict(counts), inputs
+
+
+@transaction.atomic
+def recompute_scores(*, audit: Audit) -> list[FactorScore]:
+    """Bring the audit's stored FactorScores in step with its answers."""
+    counts, inputs = answer_inputs(audit)
+    profiles = scoring.audit_profile(counts, inputs)
+    rows = [
+        FactorScore(
+            audit=audit,
+            factor=p.factor,
+            score=p.score,
+            answered=p.rated,
+            dont_know=p.dont_know,
+            total=p.total,
+            evidence_strength=p.evidence_strength,
+        )
+        for p in profiles
+    ]
+    FactorScore.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["audit", "factor"],
+        update_fields=["score", "answered", "dont_know", "total", "evidence_strength"],
+    )
+    return rows

@@ -1,0 +1,52 @@
+"""Small display helpers for scores, bands and statuses."""
+
+from django import template
+
+register = template.Library()
+
+BAND_CLASSES = {
+    "barrier": "text-bg-danger",
+    "weakness": "text-bg-warning",
+    "adequate": "text-bg-info",
+    "strength": "text-bg-success",
+}
+
+STATUS_CLASSES = {
+    "draft": "text-bg-secondary",
+    "submitted": "text-bg-primary",
+    "returned": "text-bg-warning",
+    "approved": "text-bg-success",
+}
+
+EVIDENCE_LABELS = {
+    "none": "No evidence",
+    "weak": "Weak evidence",
+    "moderate": "Moderate evidence",
+    "strong": "Strong evidence",
+}
+
+
+@register.filter
+def score(value) -> str:
+    """A 0–100 score as a whole number, or an en dash when there is none."""
+    return "–" if value is None else f"{value:.0f}"
+
+
+@register.filter
+def band_class(band) -> str:
+    return BAND_CLASSES.get(getattr(band, "key", band), "text-bg-light border")
+
+
+@register.filter
+def status_class(status: str) -> str:
+    return STATUS_CLASSES.get(status, "text-bg-light")
+
+
+@register.filter
+def evidence_label(strength: str) -> str:
+    return EVIDENCE_LABELS.get(strength, strength)
+
+
+@register.filter
+def percent(value: float) -> str:
+    return f"{100 * value:.0f}%"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "audits"
+
+urlpatterns = [
+    path("audits/", views.audit_list, name="list"),
+    path("councils/<slug:council_slug>/audits/new/", views.audit_create, name="create"),
+    path("audits/<int:pk>/", views.audit_detail, name="detail"),
+    path("audits/<int:pk>/submit/", views.audit_submit, name="submit"),
+    path("audits/<int:pk>/review/", views.audit_review, name="review"),
+    path("audits/<int:pk>/<slug:factor>/", views.audit_step, name="step"),
+]

@@ -1,0 +1,217 @@
+"""Audit pages. Each view: fetch through audits.permissions, validate a form, call one
+service, redirect. What the pages show is assembled in audits.selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .factors import FACTOR_ORDER, FACTOR_SLUGS, SLUG_FACTORS, Factor
+from .forms import AnswerForm, AuditCreateForm, ReviewForm, StepForm
+from .models import AuditStatus, Role
+from .permissions import (
+    Action,
+    audits_visible_to,
+    councils_visible_to,
+    get_audit_for_user,
+    get_council_for_user,
+    may,
+    roles_of,
+)
+
+PAGE_SIZE = 25
+
+
+def audit_list(request: HttpRequest) -> HttpResponse:
+    audits = audits_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in AuditStatus.values:
+        audits = audits.filter(status=status)
+    council_slug = request.GET.get("council", "")
+    if council_slug:
+        audits = audits.filter(council__slug=council_slug)
+    page = Paginator(selectors.audit_list(audits).order_by("-period", "council__name", "service__name"), PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
+    selectors.with_progress(page.object_list)
+    roles = roles_of(request.user)
+    councils = list(councils_visible_to(request.user))
+    for council in councils:
+        council.role_label = Role(roles[council.pk]).label
+        council.may_start = may(request.user, Action.EDIT, council.pk)
+    return render(
+        request,
+        "audits/list.html",
+        {
+            "page": page,
+            "councils": councils,
+            "statuses": AuditStatus.choices,
+            "status": status,
+            "council_slug": council_slug,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def audit_create(request: HttpRequest, council_slug: str) -> HttpResponse:
+    council = get_council_for_user(request.user, council_slug, action=Action.EDIT)
+    form = AuditCreateForm(request.POST or None, council=council)
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit = services.audit_create(
+                user=request.user,
+                council=council,
+                service=form.cleaned_data["service"],
+                period=form.cleaned_data["period"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Audit started: {audit.scope_label}, {audit.period}.")
+            return redirect("audits:step", pk=audit.pk, factor=FACTOR_SLUGS[FACTOR_ORDER[0]])
+    return render(request, "audits/create.html", {"council": council, "form": form})
+
+
+def _detail_context(request: HttpRequest, audit, **extra) -> dict:
+    user = request.user
+    can_edit = may(user, Action.EDIT, audit.council_id) and audit.is_editable
+    can_review = may(user, Action.REVIEW, audit.council_id) and audit.status == AuditStatus.SUBMITTED
+    steps = selectors.factor_steps(audit)
+    profile = selectors.audit_profile(audit)
+    return {
+        "audit": audit,
+        "factor_rows": list(zip(steps, profile.factors, strict=True)),
+        "profile": profile,
+        "can_edit": can_edit,
+        "can_review": can_review,
+        "review_form": ReviewForm() if can_review else None,
+        **extra,
+    }
+
+
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request.user, pk)
+    return render(request, "audits/detail.html", _detail_context(request, audit))
+
+
+@require_http_methods(["GET", "POST"])
+def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
+    if factor not in SLUG_FACTORS:
+        raise Http404("No such factor.")
+    factor = SLUG_FACTORS[factor]
+    action = Action.EDIT if request.method == "POST" else Action.VIEW
+    audit = get_audit_for_user(request.user, pk, action=action)
+    editable = audit.is_editable and may(request.user, Action.EDIT, audit.council_id)
+    if request.method == "POST" and not audit.is_editable:
+        messages.error(request, f"This audit is {audit.get_status_display().lower()}: nothing was changed.")
+        return redirect(audit)
+
+    rows = selectors.step_rows(audit, factor)
+    data = request.POST if request.method == "POST" else None
+    forms = [AnswerForm(data, question=row.question, answer=row.answer) for row in rows] if editable else []
+    step_form = StepForm(data, initial={"version": audit.version})
+    conflict = None
+
+    if request.method == "POST":
+        if step_form.is_valid() and all(f.is_valid() for f in forms):
+            try:
+                services.answers_save(
+                    audit=audit,
+                    user=request.user,
+                    answers=[f.to_data() for f in forms],
+                    expected_version=step_form.cleaned_data["version"],
+                )
+            except services.EditConflictError as exc:
+                conflict = exc
+                # The next save overwrites on purpose: the user has now seen the other version.
+                step_form = StepForm(initial={"version": exc.current_version})
+                messages.warning(
+                    request,
+                    "Someone else saved some of these answers after you opened this page. "
+                    "Your text is kept below; compare, then save again to keep your version.",
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages) + " Nothing was saved.")
+            else:
+                messages.success(request, f"{Factor(factor).label}: your answers are saved.")
+                return redirect(_next_url(audit, factor, request.POST.get("next")))
+        else:
+            messages.error(request, "Some answers need attention (marked below). Nothing was saved yet.")
+
+    return render(
+        request,
+        "audits/step.html",
+        {
+            "audit": audit,
+            "factor": factor,
+            "factor_label": Factor(factor).label,
+            "steps": selectors.factor_steps(audit),
+            "items": [
+                (row, forms[i] if editable else None, conflict.changed.get(row.question.pk) if conflict else None)
+                for i, row in enumerate(rows)
+            ],
+            "editable": editable,
+            "step_form": step_form,
+            "conflict": conflict,
+            "next_factor": _neighbour(factor, +1),
+            "previous_factor": _neighbour(factor, -1),
+        },
+    )
+
+
+def _neighbour(factor: str, offset: int) -> dict | None:
+    index = FACTOR_ORDER.index(factor) + offset
+    if 0 <= index < len(FACTOR_ORDER):
+        other = FACTOR_ORDER[index]
+        return {"slug": FACTOR_SLUGS[other], "label": Factor(other).label}
+    return None
+
+
+def _next_url(audit, factor: str, choice: str | None) -> str:
+    if choice == "next":
+        following = _neighbour(factor, +1)
+        if following:
+            return reverse("audits:step", args=[audit.pk, following["slug"]])
+        return audit.get_absolute_url()
+    return reverse("audits:step", args=[audit.pk, FACTOR_SLUGS[factor]])
+
+
+@require_POST
+def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request.user, pk, action=Action.EDIT)
+    try:
+        services.audit_submit(audit=audit, user=request.user)
+    except services.IncompleteAuditError as exc:
+        messages.error(request, "The audit cannot be submitted yet: " + exc.messages[0])
+        return render(request, "audits/detail.html", _detail_context(request, audit, missing=exc.missing))
+    except services.AuditStateError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Audit submitted. The council's managers can now review it.")
+    return redirect(audit)
+
+
+@require_POST
+def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == ReviewForm.APPROVE:
+                services.audit_approve(audit=audit, user=request.user)
+                messages.success(request, "Audit approved. It is now read-only.")
+            else:
+                services.audit_return(audit=audit, user=request.user, comment=form.cleaned_data["comment"])
+                messages.success(request, "Audit returned to the officers with your comment.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(audit)
+    messages.error(request, "The review needs attention (marked below). Nothing was changed.")
+    context = _detail_context(request, audit)
+    context["review_form"] = form
+    return render(request, "audits/detail.html", context)

@@ -1,0 +1,44 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audits import services
+from audits.models import Service
+
+
+def test_it_lists_the_users_councils_audits_with_progress(client_for, audit, officer, other_council, outsider):
+    services.audit_create(user=outsider, council=other_council, service=None, period="2026/27")
+    page = client_for(officer).get("/audits/").content.decode()
+    assert "Planning" in page and "2026/27" in page
+    assert "Rhondda Cynon Taf" not in page
+    assert "0 of 34" in page
+    assert "Start an audit" in page
+
+
+def test_councillors_are_not_offered_to_start_an_audit(client_for, audit, councillor):
+    page = client_for(councillor).get("/audits/").content.decode()
+    assert "Planning" in page
+    assert "Start an audit" not in page
+
+
+def test_it_filters_by_status(client_for, audit, submitted_audit, council, officer):
+    whole = services.audit_create(user=officer, council=council, service=None, period="2025/26")
+    page = client_for(officer).get("/audits/?status=draft").content.decode()
+    assert f'href="/audits/{whole.pk}/"' in page
+    assert f'href="/audits/{submitted_audit.pk}/"' not in page
+
+
+def test_query_count_does_not_grow_with_the_number_of_audits(client_for, council, officer):
+    client = client_for(officer)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/audits/").status_code == 200
+        return len(ctx.captured_queries)
+
+    services.audit_create(user=officer, council=council, service=None, period="2026/27")
+    few = count()
+    for i in range(12):
+        service = Service.objects.create(council=council, name=f"Service {i}")
+        services.audit_create(user=officer, council=council, service=service, period="2026/27")
+    # session, user, memberships, councils, audits count, audits page, question totals
+    assert count() == few == 7

@@ -1,0 +1,117 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audits import services
+from audits.models import Answer, Question
+
+from .helpers import step_post_data, step_url
+
+
+def test_it_shows_each_question_with_its_own_level_descriptors(client_for, audit, officer):
+    page = client_for(officer).get(step_url(audit)).content.decode()
+    for q in Question.objects.filter(factor="can_do"):
+        assert q.prompt.replace("'", "&#x27;") in page
+        assert q.level_1.replace("'", "&#x27;")[:40] in page
+    assert "Don't know." in page
+    assert "0 of 7 answered" in page
+
+
+def test_saving_a_draft_keeps_the_answers_and_shows_progress(client_for, audit, officer):
+    client = client_for(officer)
+    data = step_post_data(
+        audit, evidence_notes="Census 2021 ward profiles", evidence_links="https://example.org/census"
+    )
+    response = client.post(step_url(audit), data, follow=True)
+    page = response.content.decode()
+    assert "your answers are saved" in page
+    assert "Census 2021 ward profiles" in page
+    assert "7 of 7 answered" in page
+    answers = Answer.objects.filter(audit=audit)
+    assert answers.count() == 7
+    assert all(a.rating == 3 and a.answered_by == officer for a in answers)
+
+
+def test_save_and_continue_goes_to_the_next_factor(client_for, audit, officer):
+    data = step_post_data(audit) | {"next": "next"}
+    response = client_for(officer).post(step_url(audit), data)
+    assert response.url == f"/audits/{audit.pk}/like-to/"
+
+
+def test_dont_know_is_saved_as_a_gap(client_for, audit, officer):
+    client_for(officer).post(step_url(audit), step_post_data(audit, rating="dk"))
+    assert Answer.objects.filter(audit=audit, dont_know=True, rating=None).count() == 7
+
+
+def test_a_bad_link_is_explained_and_nothing_typed_is_lost(client_for, audit, officer):
+    data = step_post_data(audit, evidence_notes="My careful notes", evidence_links="not a link\nhttps://ok.example.org")
+    response = client_for(officer).post(step_url(audit), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "These are not web addresses" in page
+    assert "My careful notes" in page and "not a link" in page
+    assert "Nothing was saved" in page
+    assert not Answer.objects.exists()
+
+
+def test_a_conflicting_save_is_shown_and_the_users_text_kept(client_for, audit, officer, officer_b):
+    loaded = audit.version
+    q = Question.objects.get(code="CD1")
+    services.answers_save(
+        audit=audit,
+        user=officer_b,
+        expected_version=loaded,
+        answers=[services.AnswerData(question_id=q.pk, rating=4, evidence_notes="Dafydd's survey notes")],
+    )
+    data = step_post_data(audit, version=loaded, evidence_notes="Siân's own notes")
+    response = client_for(officer).post(step_url(audit), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else saved some of these answers" in page
+    assert "Dafydd&#x27;s survey notes" in page  # theirs, shown
+    assert "Siân&#x27;s own notes" in page  # ours, kept in the fields
+    assert Answer.objects.get(question=q).rating == 4
+    # Saving again from the conflict page keeps the officer's version.
+    data = step_post_data(audit, version=audit.version, evidence_notes="Siân's own notes")
+    client_for(officer).post(step_url(audit), data)
+    assert Answer.objects.get(question=q).evidence_notes == "Siân's own notes"
+
+
+def test_an_approved_audit_is_read_only(client_for, approved_audit, officer):
+    client = client_for(officer)
+    page = client.get(step_url(approved_audit)).content.decode()
+    assert "<textarea" not in page
+    assert "Rated 2:" in page
+    before = list(Answer.objects.values_list("pk", "rating", "updated_at"))
+    response = client.post(step_url(approved_audit), step_post_data(approved_audit, rating="4"), follow=True)
+    assert "nothing was changed" in response.content.decode()
+    assert list(Answer.objects.values_list("pk", "rating", "updated_at")) == before
+
+
+def test_councillors_read_the_answers_without_a_form(client_for, complete_audit, councillor):
+    page = client_for(councillor).get(step_url(complete_audit)).content.decode()
+    assert "<textarea" not in page
+    assert "Resident survey 2025." in page
+
+
+def test_a_returned_audit_shows_the_managers_comment(client_for, submitted_audit, manager, officer):
+    services.audit_return(audit=submitted_audit, user=manager, comment="Please add evidence for CD3.")
+    page = client_for(officer).get(step_url(submitted_audit)).content.decode()
+    assert "Please add evidence for CD3." in page
+    assert "<textarea" in page
+
+
+def test_an_unknown_factor_is_404(client_for, audit, officer):
+    assert client_for(officer).get(f"/audits/{audit.pk}/nonsense/").status_code == 404
+
+
+def test_query_count_does_not_grow_with_answers(client_for, audit, officer):
+    client = client_for(officer)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(step_url(audit)).status_code == 200
+        return len(ctx.captured_queries)
+
+    empty = count()
+    client.post(step_url(audit), step_post_data(audit))
+    assert count() == empty
