@@ -19,10 +19,10 @@ STATUS_CLASSES = {
 }
 
 EVIDENCE_LABELS = {
-    "none": "No evidence",
-    "weak": "Weak evidence",
-    "moderate": "Moderate evidence",
-    "strong": "Strong evidence",
+    "none": "None",
+    "weak": "Weak",
+    "moderate": "Moderate",
+    "strong": "Strong",
 }
 
 

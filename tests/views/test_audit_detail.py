@@ -8,13 +8,13 @@ def test_it_shows_the_profile_with_evidence_and_suggestions(client_for, complete
     assert "33" in page  # every question rated 2 -> 33 on the 0-100 scale
     assert "Weakness" in page
     assert "Capacity building" in page and "Accountability and leadership" in page
-    assert "Strong evidence" in page
+    assert "<td>Strong</td>" in page
     assert "The answers behind it" in page
 
 
 def test_a_draft_without_answers_says_evidence_is_missing(client_for, audit, officer):
     page = client_for(officer).get(f"/audits/{audit.pk}/").content.decode()
-    assert "Too few ratings for a score" in page
+    assert "No score: too few ratings" in page
     assert "No suggestions yet" in page
     assert "Submit for review" in page
 

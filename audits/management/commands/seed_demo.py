@@ -148,8 +148,10 @@ class Command(BaseCommand):
             audit = services.audit_approve(audit=audit, user=manager)
         # Spread the dates over the period so the demo looks lived in.
         start = timezone.now() - timedelta(days=365 * (len(PERIODS) - 1 - p_index) + rng.randint(30, 120))
+        last_step = {AuditStatus.DRAFT: 10, AuditStatus.SUBMITTED: 21, AuditStatus.RETURNED: 25}.get(status, 30)
         Audit.objects.filter(pk=audit.pk).update(
             created_at=start,
+            updated_at=start + timedelta(days=last_step),
             submitted_at=start + timedelta(days=21) if audit.submitted_at else None,
             returned_at=start + timedelta(days=25) if audit.returned_at else None,
             approved_at=start + timedelta(days=30) if audit.approved_at else None,
