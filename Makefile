@@ -18,6 +18,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 demo: $(BIN)/.installed
+	scripts/apt-ensure $$(cat scripts/debian-packages.txt)
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py migrate --no-input
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0

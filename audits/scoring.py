@@ -243,3 +243,34 @@ def strengths(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
 def missing_evidence(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
     """Factors with too few ratings for a score."""
     return [p for p in profiles if p.score is None]
+
+
+def combine_profiles(profile_sets: Iterable[Iterable[FactorProfile]]) -> list[FactorProfile]:
+    """One profile from several audits' profiles (e.g. a council's services), in framework order.
+
+    A factor's score is the mean of the scores that exist (audits without a score for it are
+    left out); counts and evidence are summed. Answer-level detail is not carried over.
+    """
+    by_factor: dict[str, list[FactorProfile]] = {f: [] for f in FACTOR_ORDER}
+    for profiles in profile_sets:
+        for p in profiles:
+            by_factor[p.factor].append(p)
+    combined = []
+    for factor, items in by_factor.items():
+        scores = [p.score for p in items if p.score is not None]
+        score = round(sum(scores) / len(scores), 1) if scores else None
+        rated = sum(p.rated for p in items)
+        evidenced = sum(p.evidenced for p in items)
+        combined.append(
+            FactorProfile(
+                factor=factor,
+                total=sum(p.total for p in items),
+                rated=rated,
+                dont_know=sum(p.dont_know for p in items),
+                evidenced=evidenced,
+                score=score,
+                band=band_for(score),
+                evidence_strength=evidence_strength(rated, evidenced),
+            )
+        )
+    return combined

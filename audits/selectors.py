@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from . import scoring
+from . import charts, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
 from .models import Answer, Audit, PolicyResponse, Question
 
@@ -87,6 +87,12 @@ class Profile:
     suggestions: list[SuggestedResponse]
     strengths: list[scoring.FactorProfile]
     missing_evidence: list[scoring.FactorProfile]
+
+    def radar(self, label: str):
+        """The profile as the radar chart the PDF report draws too."""
+        return charts.radar(
+            charts.Series(label, {f.factor: f.score for f in self.factors}), title=f"CLEAR profile, {label}"
+        )
 
     @property
     def gaps(self) -> list[scoring.EvidenceGap]:

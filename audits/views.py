@@ -24,6 +24,8 @@ from .permissions import (
     may,
     roles_of,
 )
+from .reports.data import build_audit_report, build_council_report
+from .reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
 
@@ -87,6 +89,7 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         "audit": audit,
         "factor_rows": list(zip(steps, profile.factors, strict=True)),
         "profile": profile,
+        "radar": profile.radar(audit.period),
         "can_edit": can_edit,
         "can_review": can_review,
         "review_form": ReviewForm() if can_review else None,
@@ -215,3 +218,21 @@ def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(request, audit)
     context["review_form"] = form
     return render(request, "audits/detail.html", context)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def audit_report(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request.user, pk)
+    report = build_audit_report(audit)
+    return _pdf_response(audit_report_pdf(report), report.filename)
+
+
+def council_report(request: HttpRequest, council_slug: str) -> HttpResponse:
+    council = get_council_for_user(request.user, council_slug)
+    report = build_council_report(council)
+    return _pdf_response(council_report_pdf(report), report.filename)

@@ -158,3 +158,13 @@ class TestSuggestedResponses:
         assert scoring.suggested_responses(profiles) == []
         assert scoring.strengths(profiles) == []
         assert len(scoring.missing_evidence(profiles)) == 5
+
+
+def test_combined_profile_is_the_mean_of_the_scores_that_exist():
+    a = scoring.audit_profile(SIX, answers("can_do", 1, 1, 1, 1, 1, 1) + answers("like_to", *["dk"] * 6))
+    b = scoring.audit_profile(SIX, answers("can_do", 4, 4, 4, 4, 4, 4) + answers("like_to", 4, 4, 4, 4, 4, 4))
+    combined = {p.factor: p for p in scoring.combine_profiles([a, b])}
+    assert combined["can_do"].score == 50
+    assert combined["like_to"].score == 100  # the audit without a score is left out
+    assert combined["like_to"].dont_know == 6 and combined["like_to"].total == 12
+    assert combined["enabled_to"].score is None

@@ -50,3 +50,19 @@ def evidence_label(strength: str) -> str:
 @register.filter
 def percent(value: float) -> str:
     return f"{100 * value:.0f}%"
+
+
+@register.filter
+def band_style(band) -> str:
+    """Inline colours of a band, the same on web pages and PDFs (audits.charts.BAND_COLOURS)."""
+    from audits.charts import band_colours
+
+    background, colour = band_colours(getattr(band, "key", band))
+    return f"background: {background}; color: {colour};"
+
+
+@register.filter
+def signed(value: float) -> str:
+    """A change in points: +12, −5, 0."""
+    rounded = round(value)
+    return f"+{rounded}" if rounded > 0 else (f"−{-rounded}" if rounded < 0 else "0")

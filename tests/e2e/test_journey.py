@@ -6,8 +6,12 @@ a comment; the officer corrects it and resubmits; the manager approves it; a cou
 the approved profile. Every page is screenshotted and scanned with axe-core.
 """
 
+import io
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from audits.factors import FACTOR_ORDER
 from audits.models import Audit, AuditStatus, Question
@@ -36,6 +40,14 @@ class Mouse:
         self.page.select_option(selector, label=label)
 
     def press(self, selector: str) -> None:
+        self.page.click(selector)
+
+    def download(self, selector: str) -> bytes:
+        with self.page.expect_download() as info:
+            self.activate(selector)
+        return Path(info.value.path()).read_bytes()
+
+    def activate(self, selector: str) -> None:
         self.page.click(selector)
 
     def sign_out(self) -> None:
@@ -85,6 +97,10 @@ class Keyboard(Mouse):
         self.focus_by_tab(selector)
         with self.page.expect_navigation():
             self.page.keyboard.press("Enter")
+
+    def activate(self, selector: str) -> None:
+        self.focus_by_tab(selector)
+        self.page.keyboard.press("Enter")
 
     def sign_out(self) -> None:
         self.press('form[action="/accounts/logout/"] button')
@@ -182,6 +198,9 @@ def test_audit_journey(browser, live_server, people, journey):
     driver.press('button[name="decision"][value="approve"]')
     expect(page.get_by_text("This audit is approved and read-only.")).to_be_visible()
     visit.check("approved")
+    pdf = driver.download(f'a[href="/audits/{audit.pk}/report.pdf"]')
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Ynys Môn" in text and "Capacity building" in text and "DRAFT" not in text
 
     # 5. The councillor reads the approved profile and its first suggested response.
     page, driver, visit = open_as(browser, live_server, "councillor", viewport, driver_class, f"{journey}-councillor")

@@ -21,6 +21,8 @@ EXPECTED = {
         **{("POST", r): s for r, s in zip(ROLES, [302, 403, 403, 404], strict=True)},
     },
     "detail": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "report": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "council-report": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "step": {
         **{("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
         **{("POST", r): s for r, s in zip(ROLES, [302, 403, 403, 404], strict=True)},
@@ -37,6 +39,8 @@ def url_for(name, audit):
         "list": "/audits/",
         "create": f"/councils/{audit.council.slug}/audits/new/",
         "detail": f"/audits/{audit.pk}/",
+        "report": f"/audits/{audit.pk}/report.pdf",
+        "council-report": f"/councils/{audit.council.slug}/report.pdf",
         "step": f"/audits/{audit.pk}/can-do/",
         "submit": f"/audits/{audit.pk}/submit/",
         "review": f"/audits/{audit.pk}/review/",

@@ -1,0 +1,133 @@
+"""SVG charts for both the web pages and the PDF reports (one code path).
+
+Charts are small hand-written SVG: deterministic (no random ids, so PDFs are reproducible),
+named fonts, and every chart carries a title and description; the page beside it always has a
+table with the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from .factors import FACTOR_ORDER, Factor
+
+FONT = "DejaVu Sans, sans-serif"
+CURRENT = "#1d4f6e"
+PREVIOUS = "#b35c00"
+GRID = "#c9d1d9"
+TEXT = "#212529"
+
+#: Band colours (background, text) with WCAG AA contrast, shared by heatmaps on web and PDF.
+BAND_COLOURS = {
+    "barrier": ("#b02a37", "#ffffff"),
+    "weakness": ("#f0c36d", "#212529"),
+    "adequate": ("#9ec5e8", "#212529"),
+    "strength": ("#2f7d4f", "#ffffff"),
+    None: ("#eeeeee", "#212529"),
+}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    scores: Mapping[str, float | None]  # factor -> 0..100 or None
+
+
+def radar(
+    current: Series,
+    previous: Series | None = None,
+    *,
+    size: int = 320,
+    title: str = "CLEAR profile",
+    id_prefix: str = "radar",
+) -> SafeString:
+    """A five-axis radar chart of factor scores (0–100), the previous audit drawn behind."""
+    centre = size / 2
+    radius = size * 0.30
+    n = len(FACTOR_ORDER)
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        r = radius * value / 100
+        return centre + r * math.cos(angle), centre + r * math.sin(angle)
+
+    def polygon(series: Series, colour: str, opacity: str, dash: str = "") -> str:
+        pts = " ".join(
+            f"{_fmt(x)},{_fmt(y)}" for x, y in (point(i, series.scores.get(f) or 0) for i, f in enumerate(FACTOR_ORDER))
+        )
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        return (
+            f'<polygon points="{pts}" fill="{colour}" fill-opacity="{opacity}" stroke="{colour}" '
+            f'stroke-width="2"{dash_attr}/>'
+        )
+
+    parts = []
+    for level in (25, 50, 75, 100):
+        ring = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in (point(i, level) for i in range(n)))
+        parts.append(f'<polygon points="{ring}" fill="none" stroke="{GRID}" stroke-width="1"/>')
+    for i in range(n):
+        x, y = point(i, 100)
+        parts.append(f'<line x1="{_fmt(centre)}" y1="{_fmt(centre)}" x2="{_fmt(x)}" y2="{_fmt(y)}" stroke="{GRID}"/>')
+    for level in (50, 100):
+        x, y = point(0, level)
+        parts.append(
+            f'<text x="{_fmt(x + 4)}" y="{_fmt(y + 4)}" font-size="9" fill="#5c636a" font-family="{FONT}">{level}</text>'
+        )
+    if previous is not None:
+        parts.append(polygon(previous, PREVIOUS, "0.08", "5 3"))
+    parts.append(polygon(current, CURRENT, "0.22"))
+    for i, factor in enumerate(FACTOR_ORDER):
+        value = current.scores.get(factor)
+        if value is not None:
+            x, y = point(i, value)
+            parts.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="3" fill="{CURRENT}"/>')
+        lx, ly = point(i, 128)
+        anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
+        score = "no score" if value is None else f"{value:.0f}"
+        parts.append(
+            f'<text x="{_fmt(lx)}" y="{_fmt(ly)}" text-anchor="{anchor}" font-size="12" font-weight="bold" '
+            f'fill="{TEXT}" font-family="{FONT}">{escape(Factor(factor).label)}</text>'
+            f'<text x="{_fmt(lx)}" y="{_fmt(ly + 14)}" text-anchor="{anchor}" font-size="11" fill="{TEXT}" '
+            f'font-family="{FONT}">{score}</text>'
+        )
+    legend_y = size - 10
+    legend = (
+        f'<rect x="-8" y="{legend_y - 9}" width="12" height="10" fill="{CURRENT}" fill-opacity="0.5"/>'
+        f'<text x="8" y="{legend_y}" font-size="10" fill="{TEXT}" font-family="{FONT}">{escape(current.label)}</text>'
+    )
+    if previous is not None:
+        legend += (
+            f'<rect x="{size / 2}" y="{legend_y - 9}" width="12" height="10" fill="none" stroke="{PREVIOUS}" '
+            f'stroke-dasharray="3 2"/><text x="{size / 2 + 16}" y="{legend_y}" font-size="10" fill="{TEXT}" '
+            f'font-family="{FONT}">{escape(previous.label)}</text>'
+        )
+    described = ", ".join(
+        f"{Factor(f).label} {'no score' if current.scores.get(f) is None else round(current.scores[f])}"
+        for f in FACTOR_ORDER
+    )
+    pad = round(size * 0.18)  # room for the labels left and right of the chart
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} 0 {w} {size}" width="{w}" height="{size}" '
+        'role="img" aria-labelledby="{p}-title {p}-desc" class="chart chart-radar">'
+        '<title id="{p}-title">{title}</title><desc id="{p}-desc">{desc}</desc>{body}</svg>',
+        p=id_prefix,
+        x=-pad,
+        w=size + 2 * pad,
+        size=size,
+        title=title,
+        desc=f"Scores out of 100: {described}.",
+        body=mark_safe("".join([*parts, legend])),
+    )
+
+
+def band_colours(band_key: str | None) -> tuple[str, str]:
+    return BAND_COLOURS.get(band_key, BAND_COLOURS[None])

@@ -1,0 +1,24 @@
+"""Render report data to PDF bytes with WeasyPrint (step two of two)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from .data import AuditReport, CouncilReport
+
+
+def _pdf(template: str, report, *, title: str) -> bytes:
+    from weasyprint import HTML  # imported on first use: it takes a second to load
+
+    html = render_to_string(template, {"report": report})
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True)
+
+
+def audit_report_pdf(report: AuditReport) -> bytes:
+    return _pdf("reports/audit.html", report, title=report.title)
+
+
+def council_report_pdf(report: CouncilReport) -> bytes:
+    return _pdf("reports/council.html", report, title=report.title)
