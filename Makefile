@@ -33,7 +33,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed
-	scripts/with-postgres $(BIN)/python -m scripts.bench
+	scripts/apt-ensure $$(cat scripts/debian-packages.txt)
+	SECRET_KEY=bench-only-not-secret scripts/with-postgres bash -c '\
+	    $(BIN)/python manage.py migrate --no-input -v0 && \
+	    LOG_LEVEL=WARNING $(BIN)/python manage.py bench_reports'
+
 
 lock:
 	rm -rf /tmp/clearaudit-lock && $(PYTHON) -m venv /tmp/clearaudit-lock
