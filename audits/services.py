@@ -260,22 +260,23 @@ def audit_approve(*, audit: Audit, user) -> Audit:
     return locked
 
 
+def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
+    """One answer as scoring sees it."""
+    return scoring.AnswerInput(
+        code=question.code,
+        factor=question.factor,
+        rating=answer.rating,
+        dont_know=answer.dont_know,
+        has_evidence=answer.has_evidence,
+        prompt=question.prompt,
+    )
+
+
 def answer_inputs(audit: Audit) -> tuple[dict[str, int], list[scoring.AnswerInput]]:
     """The audit's answers as scoring inputs, with the number of questions per factor."""
     counts = Counter(Question.objects.filter(framework_id=audit.framework_id).values_list("factor", flat=True))
     answers = Answer.objects.filter(audit=audit).select_related("question")
-    inputs = [
-        scoring.AnswerInput(
-            code=a.question.code,
-            factor=a.question.factor,
-            rating=a.rating,
-            dont_know=a.dont_know,
-            has_evidence=a.has_evidence,
-            prompt=a.question.prompt,
-        )
-        for a in answers
-    ]
-    return dict(counts), inputs
+    return dict(counts), [answer_input(a.question, a) for a in answers]
 
 
 @transaction.atomic

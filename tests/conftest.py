@@ -125,3 +125,20 @@ def client_for(client):
         return client
 
     return login
+
+
+def make_question(framework, code, factor="can_do", order=100):
+    """A question with placeholder texts, for tests that need one beyond the seeded bank."""
+    return Question.objects.create(
+        framework=framework,
+        factor=factor,
+        code=code,
+        theme="Theme",
+        prompt="Prompt?",
+        guidance="Guidance",
+        level_1="one",
+        level_2="two",
+        level_3="three",
+        level_4="four",
+        order=order,
+    )

@@ -12,7 +12,7 @@ from audits.models import Audit, Council, Question, Service
 from audits.reports.data import build_audit_report, build_council_report
 from audits.reports.pdf import audit_report_pdf, council_report_pdf
 
-from .conftest import answer_all
+from .conftest import answer_all, make_question
 
 
 def pdf_pages(content: bytes) -> list[str]:
@@ -95,22 +95,8 @@ class TestAuditReportData:
 
         before = count()
         framework = approved_audit.framework
-        Question.objects.bulk_create(
-            Question(
-                framework=framework,
-                factor="can_do",
-                code=f"CDX{i}",
-                theme="t",
-                prompt="p?",
-                guidance="g",
-                level_1="a",
-                level_2="b",
-                level_3="c",
-                level_4="d",
-                order=100 + i,
-            )
-            for i in range(20)
-        )
+        for i in range(20):
+            make_question(framework, f"CDX{i}", order=100 + i)
         assert count() == before
 
 

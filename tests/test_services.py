@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audits import services
-from audits.models import Answer, Audit, AuditStatus, FactorScore, Framework, Question
+from audits.models import Answer, Audit, AuditStatus, FactorScore, Framework
 
-from .conftest import answer_all
+from .conftest import answer_all, make_question
 
 
 def test_create_records_who_and_keeps_an_empty_profile(audit, officer):
@@ -63,18 +63,7 @@ def test_saving_answers_updates_the_stored_scores(audit, officer, questions):
 
 def test_answers_for_another_frameworks_questions_are_refused(audit, officer):
     other = Framework.objects.create(version="Other 1", title="Other")
-    stray = Question.objects.create(
-        framework=other,
-        factor="can_do",
-        code="X1",
-        theme="t",
-        prompt="p?",
-        guidance="g",
-        level_1="a",
-        level_2="b",
-        level_3="c",
-        level_4="d",
-    )
+    stray = make_question(other, "X1")
     with pytest.raises(ValidationError, match="not in this audit"):
         services.answers_save(
             audit=audit,

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from .. import charts, scoring
 from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, Factor
 from ..models import Answer, Audit, AuditStatus, Council, FactorScore, PolicyResponse, Question
+from ..services import answer_input
 from ..summary import summary_sentences
 
 
@@ -141,18 +142,7 @@ def _rating_label(answer: Answer | None) -> str:
 
 
 def _inputs(questions: list[Question], answers: dict[int, Answer]) -> list[scoring.AnswerInput]:
-    return [
-        scoring.AnswerInput(
-            code=q.code,
-            factor=q.factor,
-            rating=a.rating,
-            dont_know=a.dont_know,
-            has_evidence=a.has_evidence,
-            prompt=q.prompt,
-        )
-        for q in questions
-        if (a := answers.get(q.pk)) is not None
-    ]
+    return [answer_input(q, a) for q in questions if (a := answers.get(q.pk)) is not None]
 
 
 def _responses(
@@ -371,10 +361,7 @@ def build_council_report(council: Council) -> CouncilReport:
     for a in Answer.objects.filter(audit_id__in=audit_ids).only(
         "audit_id", "question_id", "rating", "dont_know", "evidence_notes", "evidence_links"
     ):
-        q = question_by_id[a.question_id]
-        answers_by_audit[a.audit_id].append(
-            scoring.AnswerInput(q.code, q.factor, a.rating, a.dont_know, a.has_evidence, q.prompt)
-        )
+        answers_by_audit[a.audit_id].append(answer_input(question_by_id[a.question_id], a))
     profiles_by_audit = {
         a.pk: scoring.audit_profile(counts_by_framework[a.framework_id], answers_by_audit[a.pk]) for a in audits
     }
