@@ -131,3 +131,87 @@ def radar(
 
 def band_colours(band_key: str | None) -> tuple[str, str]:
     return BAND_COLOURS.get(band_key, BAND_COLOURS[None])
+
+
+#: One colour per factor for line charts, distinguishable and dark enough on white.
+FACTOR_COLOURS = {
+    "can_do": "#1d4f6e",
+    "like_to": "#b35c00",
+    "enabled_to": "#2f7d4f",
+    "asked_to": "#7a3e9d",
+    "responded_to": "#b02a37",
+}
+FACTOR_DASHES = {"can_do": "", "like_to": "6 3", "enabled_to": "2 3", "asked_to": "8 3 2 3", "responded_to": "4 4"}
+
+
+def trend(
+    periods: list[str],
+    scores: Mapping[str, Mapping[str, float | None]],
+    *,
+    width: int = 640,
+    height: int = 260,
+    title: str = "Factor scores over time",
+    id_prefix: str = "trend",
+) -> SafeString:
+    """Each factor's score (0–100) across periods: one line per factor, gaps where no score.
+
+    ``scores`` maps factor -> period -> score. Lines differ by colour and by dash pattern."""
+    left, right, top, bottom = 34, 150, 12, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(1, len(periods) - 1)
+
+    def xy(i: int, value: float) -> tuple[float, float]:
+        return left + i * step, top + plot_h * (1 - value / 100)
+
+    parts = []
+    for level in (0, 25, 50, 75, 100):
+        _, y = xy(0, level)
+        parts.append(
+            f'<line x1="{left}" y1="{_fmt(y)}" x2="{left + plot_w}" y2="{_fmt(y)}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{_fmt(y + 3)}" text-anchor="end" font-size="9" fill="#5c636a" '
+            f'font-family="{FONT}">{level}</text>'
+        )
+    every = max(1, len(periods) // 8)
+    for i, period in enumerate(periods):
+        if i % every == 0 or i == len(periods) - 1:
+            x, _ = xy(i, 0)
+            parts.append(
+                f'<text x="{_fmt(x)}" y="{height - 10}" text-anchor="middle" font-size="9" fill="{TEXT}" '
+                f'font-family="{FONT}">{escape(period)}</text>'
+            )
+    for n, factor in enumerate(FACTOR_ORDER):
+        colour, dash = FACTOR_COLOURS[factor], FACTOR_DASHES[factor]
+        points = [(i, scores.get(factor, {}).get(p)) for i, p in enumerate(periods)]
+        segment: list[str] = []
+        for i, value in [*points, (None, None)]:
+            if value is None:
+                if len(segment) > 1:
+                    parts.append(
+                        f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" stroke-width="2"'
+                        + (f' stroke-dasharray="{dash}"' if dash else "")
+                        + "/>"
+                    )
+                segment = []
+                continue
+            x, y = xy(i, value)
+            segment.append(f"{_fmt(x)},{_fmt(y)}")
+            parts.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="2.5" fill="{colour}"/>')
+        ly = top + 14 + n * 18
+        lx = left + plot_w + 14
+        parts.append(
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}" stroke="{colour}" stroke-width="2"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + f'/><text x="{lx + 28}" y="{ly}" font-size="11" fill="{TEXT}" font-family="{FONT}">'
+            f"{escape(Factor(factor).label)}</text>"
+        )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-labelledby="{p}-title {p}-desc" class="chart chart-trend"><title id="{p}-title">{title}</title>'
+        '<desc id="{p}-desc">{desc}</desc>{body}</svg>',
+        w=width,
+        h=height,
+        p=id_prefix,
+        title=title,
+        desc=f"One line per factor across {len(periods)} periods; the table below gives every value.",
+        body=mark_safe("".join(parts)),
+    )

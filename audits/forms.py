@@ -162,3 +162,29 @@ class ReviewForm(forms.Form):
         if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Say what the officers should change before you return the audit.")
         return cleaned
+
+
+class DashboardFilterForm(forms.Form):
+    period = forms.CharField(required=False, max_length=7, label="Period")
+    service = forms.ModelChoiceField(queryset=None, required=False, empty_label="All services", label="Service")
+
+    def __init__(self, *args, council, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = council.services.all()
+
+    def clean_period(self) -> str:
+        period = self.cleaned_data["period"]
+        return services.validate_period(period) if period else ""
+
+
+class CouncilSettingsForm(forms.Form):
+    benchmark_opt_in = forms.BooleanField(
+        required=False,
+        label="Share this council's factor scores, without its name, for benchmarking",
+        help_text="Councils that opt in see the spread of scores across all councils that opted in "
+        "(shown only when at least five take part). No council is ever named or ranked.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag_helper()

@@ -15,6 +15,11 @@ from .factors import FACTOR_ORDER, FACTOR_SLUGS, Factor
 class Council(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
+    benchmark_opt_in = models.BooleanField(
+        "share anonymised scores for benchmarking",
+        default=False,
+        help_text="Adds this council's factor scores, without its name, to the spread shown to councils that opted in.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -309,6 +314,7 @@ class FactorScore(models.Model):
     answered = models.PositiveSmallIntegerField(default=0, help_text="Questions rated 1–4.")
     dont_know = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveSmallIntegerField(default=0)
+    evidenced = models.PositiveSmallIntegerField(default=0, help_text="Rated answers that cite evidence.")
     evidence_strength = models.CharField(max_length=10, choices=EvidenceStrength.choices, default=EvidenceStrength.NONE)
 
     class Meta:

@@ -24,6 +24,7 @@ class Action(Enum):
     VIEW = "view"
     EDIT = "edit"  # start, fill in and submit audits
     REVIEW = "review"  # approve or return submitted audits
+    MANAGE = "manage"  # change the council's settings
 
 
 #: Which roles may take each action.
@@ -31,6 +32,7 @@ ROLES_FOR: dict[Action, frozenset[str]] = {
     Action.VIEW: frozenset(Role.values),
     Action.EDIT: frozenset({Role.OFFICER}),
     Action.REVIEW: frozenset({Role.MANAGER}),
+    Action.MANAGE: frozenset({Role.MANAGER}),
 }
 
 

@@ -292,6 +292,7 @@ def recompute_scores(*, audit: Audit) -> list[FactorScore]:
             answered=p.rated,
             dont_know=p.dont_know,
             total=p.total,
+            evidenced=p.evidenced,
             evidence_strength=p.evidence_strength,
         )
         for p in profiles
@@ -300,6 +301,14 @@ def recompute_scores(*, audit: Audit) -> list[FactorScore]:
         rows,
         update_conflicts=True,
         unique_fields=["audit", "factor"],
-        update_fields=["score", "answered", "dont_know", "total", "evidence_strength"],
+        update_fields=["score", "answered", "dont_know", "total", "evidenced", "evidence_strength"],
     )
     return rows
+
+
+@transaction.atomic
+def council_set_benchmark(*, council: Council, user, opt_in: bool) -> Council:
+    council.benchmark_opt_in = opt_in
+    council.save(update_fields=["benchmark_opt_in"])
+    logger.info("council %s: %s %s the benchmark", council.pk, user, "joined" if opt_in else "left")
+    return council

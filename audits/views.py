@@ -3,6 +3,8 @@ service, redirect. What the pages show is assembled in audits.selectors."""
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,8 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
+from .dashboard import build_dashboard, dashboard_csv_rows
 from .factors import FACTOR_ORDER, FACTOR_SLUGS, SLUG_FACTORS, Factor
-from .forms import AnswerForm, AuditCreateForm, ReviewForm, StepForm
+from .forms import AnswerForm, AuditCreateForm, CouncilSettingsForm, DashboardFilterForm, ReviewForm, StepForm
 from .models import AuditStatus, Role
 from .permissions import (
     Action,
@@ -62,7 +65,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def audit_create(request: HttpRequest, council_slug: str) -> HttpResponse:
     council = get_council_for_user(request.user, council_slug, action=Action.EDIT)
-    form = AuditCreateForm(request.POST or None, council=council)
+    form = AuditCreateForm(request.POST if request.method == "POST" else None, council=council)
     if request.method == "POST" and form.is_valid():
         try:
             audit = services.audit_create(
@@ -236,3 +239,49 @@ def council_report(request: HttpRequest, council_slug: str) -> HttpResponse:
     council = get_council_for_user(request.user, council_slug)
     report = build_council_report(council)
     return _pdf_response(council_report_pdf(report), report.filename)
+
+
+def dashboard_picker(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the user's council, or a choice when they belong to several."""
+    councils = list(councils_visible_to(request.user))
+    if len(councils) == 1:
+        return redirect("audits:dashboard", council_slug=councils[0].slug)
+    return render(request, "audits/dashboard_picker.html", {"councils": councils})
+
+
+def _dashboard(request: HttpRequest, council_slug: str):
+    council = get_council_for_user(request.user, council_slug)
+    form = DashboardFilterForm(request.GET or None, council=council)
+    period, service = "", None
+    if form.is_bound and form.is_valid():
+        period, service = form.cleaned_data["period"], form.cleaned_data["service"]
+    return form, build_dashboard(council, period=period, service=service)
+
+
+def dashboard(request: HttpRequest, council_slug: str) -> HttpResponse:
+    form, data = _dashboard(request, council_slug)
+    context = {"form": form, "d": data, "may_manage": may(request.user, Action.MANAGE, data.council.pk)}
+    return render(request, "audits/dashboard.html", context)
+
+
+def dashboard_csv(request: HttpRequest, council_slug: str) -> HttpResponse:
+    _, data = _dashboard(request, council_slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"clear-dashboard-{data.council.slug}-{data.period.replace('/', '-') or 'all'}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # so that spreadsheet programs read the accents right
+    csv.writer(response).writerows(dashboard_csv_rows(data))
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def council_settings(request: HttpRequest, council_slug: str) -> HttpResponse:
+    council = get_council_for_user(request.user, council_slug, action=Action.MANAGE)
+    form = CouncilSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"benchmark_opt_in": council.benchmark_opt_in}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.council_set_benchmark(council=council, user=request.user, opt_in=form.cleaned_data["benchmark_opt_in"])
+        messages.success(request, "Settings saved.")
+        return redirect("audits:dashboard", council_slug=council.slug)
+    return render(request, "audits/council_settings.html", {"council": council, "form": form})

@@ -50,6 +50,11 @@ class Mouse:
     def activate(self, selector: str) -> None:
         self.page.click(selector)
 
+    def open_menu(self) -> None:
+        toggler = self.page.locator(".navbar-toggler")
+        if toggler.is_visible():
+            toggler.click()
+
     def sign_out(self) -> None:
         toggler = self.page.locator(".navbar-toggler")
         if toggler.is_visible():
@@ -101,6 +106,9 @@ class Keyboard(Mouse):
     def activate(self, selector: str) -> None:
         self.focus_by_tab(selector)
         self.page.keyboard.press("Enter")
+
+    def open_menu(self) -> None:
+        pass  # the keyboard journeys run on a desktop screen, where the menu is always open
 
     def sign_out(self) -> None:
         self.press('form[action="/accounts/logout/"] button')
@@ -209,6 +217,12 @@ def test_audit_journey(browser, live_server, people, journey):
     expect(page.locator("#responses-heading + p + article h3")).to_contain_text("1. Capacity building")
     expect(page.get_by_text("Submit for review")).to_have_count(0)
     visit.check("councillor reads")
+    driver.open_menu()
+    driver.press('a.nav-link[href="/dashboard/"]')
+    expect(page.locator("h1")).to_contain_text("CLEAR dashboard")
+    expect(page.get_by_text("From the mean of the latest approved audits of 1 service")).to_be_visible()
+    expect(page.locator(f'a[href="/audits/{audit.pk}/"]')).to_have_count(5)  # a heatmap cell per factor
+    visit.check("dashboard")
 
     audit.refresh_from_db()
     assert audit.status == AuditStatus.APPROVED

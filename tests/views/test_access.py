@@ -21,6 +21,14 @@ EXPECTED = {
         **{("POST", r): s for r, s in zip(ROLES, [302, 403, 403, 404], strict=True)},
     },
     "detail": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    # The picker shows one's own councils only (the outsider is sent to their own council).
+    "dashboard-picker": {("GET", r): 302 for r in ROLES},
+    "dashboard": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "dashboard-csv": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "council-settings": {
+        **{("GET", r): s for r, s in zip(ROLES, [403, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [403, 302, 403, 404], strict=True)},
+    },
     "report": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "council-report": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "step": {
@@ -40,6 +48,10 @@ def url_for(name, audit):
         "create": f"/councils/{audit.council.slug}/audits/new/",
         "detail": f"/audits/{audit.pk}/",
         "report": f"/audits/{audit.pk}/report.pdf",
+        "dashboard-picker": "/dashboard/",
+        "dashboard": f"/councils/{audit.council.slug}/dashboard/",
+        "dashboard-csv": f"/councils/{audit.council.slug}/dashboard.csv",
+        "council-settings": f"/councils/{audit.council.slug}/settings/",
         "council-report": f"/councils/{audit.council.slug}/report.pdf",
         "step": f"/audits/{audit.pk}/can-do/",
         "submit": f"/audits/{audit.pk}/submit/",
@@ -52,6 +64,7 @@ def post_data(name, audit):
         "create": {"service": "", "period": "2025/26"},
         "step": step_post_data(audit),
         "review": {"decision": "approve"},
+        "council-settings": {"benchmark_opt_in": "on"},
     }.get(name, {})
 
 
