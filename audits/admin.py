@@ -51,6 +51,16 @@ class MembershipAdmin(admin.ModelAdmin):
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return not framework_in_use(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not framework_in_use(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not framework_in_use(obj) and super().has_delete_permission(request, obj)
+
     fields = ["factor", "code", "theme", "order", "prompt", "guidance", "level_1", "level_2", "level_3", "level_4"]
 
 
@@ -60,11 +70,22 @@ class FrameworkAdmin(admin.ModelAdmin):
     inlines = [QuestionInline]
 
 
+def framework_in_use(framework) -> bool:
+    """A question bank answered in any audit is frozen: publish a new version instead."""
+    return framework is not None and framework.audits.exists()
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["code", "factor", "theme", "framework"]
     list_filter = ["framework", "factor"]
     search_fields = ["code", "prompt", "theme"]
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and framework_in_use(obj.framework)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and framework_in_use(obj.framework)) and super().has_delete_permission(request, obj)
 
 
 class InterventionInline(admin.TabularInline):
@@ -115,3 +136,7 @@ class AuditAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Only drafts may be deleted: submitted and approved audits are the council's record."""
+        return obj is not None and obj.status == "draft" and super().has_delete_permission(request, obj)

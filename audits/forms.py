@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
@@ -53,16 +55,20 @@ class AnswerForm(forms.Form):
         help_text=f"Web addresses of documents or data, one per line (up to {MAX_LINKS}).",
     )
 
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, question: Question, answer: Answer | None = None, **kwargs):
         self.question = question
         self.answer = answer
-        if answer is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
+        initial = {"loaded": fingerprint(answer_data(question, answer))}
+        if answer is not None:
+            initial |= {
                 "rating": DONT_KNOW if answer.dont_know else (str(answer.rating) if answer.rating else ""),
                 "confidence": answer.confidence,
                 "evidence_notes": answer.evidence_notes,
                 "evidence_links": answer.evidence_links,
             }
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, prefix=question.code, **kwargs)
         self.fields["rating"].choices = [
             *(
@@ -74,6 +80,7 @@ class AnswerForm(forms.Form):
         self.fields["rating"].label = f"Rating for {question.code}"
         self.helper = _no_form_tag_helper(
             Layout(
+                Field("loaded"),
                 Field("rating"),
                 Div(
                     Div(Field("evidence_notes"), css_class="col-md-7"),
@@ -99,6 +106,10 @@ class AnswerForm(forms.Form):
             raise ValidationError("These are not web addresses starting with http:// or https://: " + ", ".join(bad))
         return "\n".join(lines)
 
+    def is_touched(self) -> bool:
+        """Did the officer change this answer from what the page loaded? (valid forms only)"""
+        return fingerprint(self.to_data()) != self.cleaned_data["loaded"]
+
     def to_data(self) -> services.AnswerData:
         rating = self.cleaned_data["rating"]
         return services.AnswerData(
@@ -109,6 +120,24 @@ class AnswerForm(forms.Form):
             evidence_notes=self.cleaned_data["evidence_notes"].strip(),
             evidence_links=self.cleaned_data["evidence_links"],
         )
+
+
+def answer_data(question: Question, answer: Answer | None) -> services.AnswerData:
+    if answer is None:
+        return services.AnswerData(question_id=question.pk)
+    return services.AnswerData(
+        question_id=question.pk,
+        rating=answer.rating,
+        dont_know=answer.dont_know,
+        confidence=answer.confidence,
+        evidence_notes=answer.evidence_notes.strip(),
+        evidence_links="\n".join(answer.links),
+    )
+
+
+def fingerprint(data: services.AnswerData) -> str:
+    """A short digest of an answer's values, to tell which answers the officer changed."""
+    return hashlib.sha256(repr(data).encode()).hexdigest()[:20]
 
 
 class StepForm(forms.Form):
@@ -145,6 +174,7 @@ class ReviewForm(forms.Form):
     APPROVE, RETURN = "approve", "return"
 
     decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (RETURN, "Return to officers")])
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -155,7 +185,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _no_form_tag_helper(Layout(Field("comment")))
+        self.helper = _no_form_tag_helper(Layout(Field("version"), Field("comment")))
 
     def clean(self):
         cleaned = super().clean()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from .factors import FACTOR_ORDER, FACTOR_RESPONSES, Factor
 
@@ -144,12 +145,18 @@ def score_from_ratings(ratings: Iterable[int]) -> float | None:
     return round((mean - 1) / 3 * 100, 1)
 
 
+def shown(score: float) -> int:
+    """The whole number a score is shown as, rounding halves up (62.5 shows as 63).
+    Bands and suggestions are judged on this number, so what is shown and its band agree."""
+    return int(Decimal(str(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def band_for(score: float | None) -> Band | None:
     if score is None:
         return None
     if not 0 <= score <= 100:
         raise ValueError(f"score must be 0 to 100, not {score!r}")
-    return next(band for band in reversed(BANDS) if score >= band.lower)
+    return next(band for band in reversed(BANDS) if shown(score) >= band.lower)
 
 
 def evidence_strength(rated: int, evidenced: int) -> str:
@@ -214,7 +221,7 @@ def suggested_responses(profiles: Iterable[FactorProfile]) -> list[Suggestion]:
     Order: lower score first; on a tie, more answers rated 1, then framework order.
     Factors without a score (too few ratings) get none: their gap is evidence, not policy.
     """
-    candidates = [p for p in profiles if p.score is not None and p.score < STRONG_FROM]
+    candidates = [p for p in profiles if p.score is not None and shown(p.score) < STRONG_FROM]
 
     def order(p: FactorProfile) -> tuple:
         ones = sum(1 for a in p.low_answers if a.rating == 1)
@@ -226,7 +233,7 @@ def suggested_responses(profiles: Iterable[FactorProfile]) -> list[Suggestion]:
         suggestions.append(
             Suggestion(
                 factor=profile.factor,
-                priority="priority" if profile.score < WEAK_BELOW else "consider",
+                priority="priority" if shown(profile.score) < WEAK_BELOW else "consider",
                 profile=profile,
                 reasons=reasons,
             )
@@ -236,7 +243,7 @@ def suggested_responses(profiles: Iterable[FactorProfile]) -> list[Suggestion]:
 
 def strengths(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
     """Factors scoring 75 or more, strongest first."""
-    strong = [p for p in profiles if p.score is not None and p.score >= STRONG_FROM]
+    strong = [p for p in profiles if p.score is not None and shown(p.score) >= STRONG_FROM]
     return sorted(strong, key=lambda p: (-p.score, FACTOR_ORDER.index(p.factor)))
 
 

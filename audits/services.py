@@ -156,7 +156,9 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
             raise ValidationError(f"{questions[data.question_id].code}: choose a rating or “don't know”, not both.")
 
     fields = ["rating", "dont_know", "confidence", "evidence_notes", "evidence_links"]
-    existing = {a.question_id: a for a in locked.answers.filter(question_id__in=question_ids)}
+    existing = {
+        a.question_id: a for a in locked.answers.filter(question_id__in=question_ids).select_related("answered_by")
+    }
     changed = {
         data.question_id: existing[data.question_id]
         for data in answers
@@ -225,21 +227,26 @@ def audit_submit(*, audit: Audit, user) -> Audit:
     return locked
 
 
-def _require_submitted(audit: Audit) -> None:
+def _require_submitted(audit: Audit, expected_version: int | None) -> None:
     if audit.status != AuditStatus.SUBMITTED:
         raise AuditStateError(
             f"Only a submitted audit can be reviewed; this one is {audit.get_status_display().lower()}.",
             code="not_submitted",
         )
+    if expected_version is not None and audit.version != expected_version:
+        raise AuditStateError(
+            "The audit changed after you opened it (it was returned and resubmitted): read it again before you decide.",
+            code="stale",
+        )
 
 
 @transaction.atomic
-def audit_return(*, audit: Audit, user, comment: str) -> Audit:
+def audit_return(*, audit: Audit, user, comment: str, expected_version: int | None = None) -> Audit:
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": "Say what the officers should change before you return the audit."})
     locked = _lock(audit)
-    _require_submitted(locked)
+    _require_submitted(locked, expected_version)
     locked.status = AuditStatus.RETURNED
     locked.returned_by, locked.returned_at, locked.return_comment = user, timezone.now(), comment
     locked.version += 1
@@ -249,9 +256,9 @@ def audit_return(*, audit: Audit, user, comment: str) -> Audit:
 
 
 @transaction.atomic
-def audit_approve(*, audit: Audit, user) -> Audit:
+def audit_approve(*, audit: Audit, user, expected_version: int | None = None) -> Audit:
     locked = _lock(audit)
-    _require_submitted(locked)
+    _require_submitted(locked, expected_version)
     locked.status = AuditStatus.APPROVED
     locked.approved_by, locked.approved_at = user, timezone.now()
     locked.version += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .factors import FACTOR_ORDER
-from .scoring import FactorProfile, missing_evidence, strengths, suggested_responses
+from .scoring import FactorProfile, missing_evidence, shown, strengths, suggested_responses
 
 #: A change of at least this many points between two audits is worth a sentence.
 NOTABLE_CHANGE = 5
@@ -29,18 +29,18 @@ def summary_sentences(
         p = weakest.profile
         low = len(p.low_answers)
         sentences.append(
-            f"The weakest factor is {p.label} ({p.score:.0f} out of 100, {p.band.label.lower()}): "
+            f"The weakest factor is {p.label} ({shown(p.score)} out of 100, {p.band.label.lower()}): "
             f"{low} of its {p.total} questions {'was' if low == 1 else 'were'} rated 1 or 2, "
             f"which points to {weakest.response_title.lower()}."
         )
     strong = strengths(profiles)
     if strong:
-        names = ", ".join(f"{p.label} ({p.score:.0f})" for p in strong)
+        names = ", ".join(f"{p.label} ({shown(p.score)})" for p in strong)
         sentences.append(f"{'The strength to keep is' if len(strong) == 1 else 'Strengths to keep are'} {names}.")
     elif suggestions:
         scored = [p for p in profiles if p.score is not None]
         best = max(scored, key=lambda p: (p.score, -FACTOR_ORDER.index(p.factor)))
-        sentences.append(f"No factor reaches the strength band; the highest is {best.label} ({best.score:.0f}).")
+        sentences.append(f"No factor reaches the strength band; the highest is {best.label} ({shown(best.score)}).")
 
     scored = [p for p in profiles if p.score is not None]
     thin = [p for p in scored if p.evidence_strength in ("none", "weak")]
@@ -59,7 +59,7 @@ def summary_sentences(
             before = previous.get(p.factor)
             if before is not None and abs(p.score - before) >= NOTABLE_CHANGE:
                 verb = "rose" if p.score > before else "fell"
-                moves.append(f"{p.label} {verb} by {abs(p.score - before):.0f} points")
+                moves.append(f"{p.label} {verb} by {shown(abs(p.score - before))} points")
         if moves:
             sentences.append(f"Since {previous_period or 'the previous audit'}, " + ", ".join(moves) + ".")
         else:

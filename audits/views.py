@@ -16,7 +16,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import selectors, services
 from .dashboard import build_dashboard, dashboard_csv_rows
 from .factors import FACTOR_ORDER, FACTOR_SLUGS, SLUG_FACTORS, Factor
-from .forms import AnswerForm, AuditCreateForm, CouncilSettingsForm, DashboardFilterForm, ReviewForm, StepForm
+from .forms import (
+    AnswerForm,
+    AuditCreateForm,
+    CouncilSettingsForm,
+    DashboardFilterForm,
+    ReviewForm,
+    StepForm,
+    answer_data,
+    fingerprint,
+)
 from .models import AuditStatus, Role
 from .permissions import (
     Action,
@@ -95,7 +104,7 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         "radar": profile.radar(audit.period),
         "can_edit": can_edit,
         "can_review": can_review,
-        "review_form": ReviewForm() if can_review else None,
+        "review_form": ReviewForm(initial={"version": audit.version}) if can_review else None,
         **extra,
     }
 
@@ -112,28 +121,35 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
     factor = SLUG_FACTORS[factor]
     action = Action.EDIT if request.method == "POST" else Action.VIEW
     audit = get_audit_for_user(request.user, pk, action=action)
-    editable = audit.is_editable and may(request.user, Action.EDIT, audit.council_id)
-    if request.method == "POST" and not audit.is_editable:
-        messages.error(request, f"This audit is {audit.get_status_display().lower()}: nothing was changed.")
-        return redirect(audit)
-
+    posting = request.method == "POST"
+    editable = may(request.user, Action.EDIT, audit.council_id) and (audit.is_editable or posting)
     rows = selectors.step_rows(audit, factor)
-    data = request.POST if request.method == "POST" else None
+    data = request.POST if posting else None
     forms = [AnswerForm(data, question=row.question, answer=row.answer) for row in rows] if editable else []
     step_form = StepForm(data, initial={"version": audit.version})
-    conflict = None
+    conflict, locked, status = None, False, 200
 
-    if request.method == "POST":
+    if posting and not audit.is_editable:
+        # Submitted or approved while this officer was typing: keep their text on screen to copy.
+        locked, status = True, 409
+        messages.error(
+            request,
+            f"This audit was {audit.get_status_display().lower()} while you were editing: nothing was saved. "
+            "Your text is still below so that you can copy it.",
+        )
+    elif posting:
         if step_form.is_valid() and all(f.is_valid() for f in forms):
+            touched = [f for f in forms if f.is_touched()]
             try:
                 services.answers_save(
                     audit=audit,
                     user=request.user,
-                    answers=[f.to_data() for f in forms],
+                    answers=[f.to_data() for f in touched],
                     expected_version=step_form.cleaned_data["version"],
                 )
             except services.EditConflictError as exc:
                 conflict = exc
+                forms = _forms_after_conflict(request, audit, factor, touched)
                 # The next save overwrites on purpose: the user has now seen the other version.
                 step_form = StepForm(initial={"version": exc.current_version})
                 messages.warning(
@@ -162,12 +178,29 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
                 for i, row in enumerate(rows)
             ],
             "editable": editable,
+            "locked": locked,
             "step_form": step_form,
             "conflict": conflict,
             "next_factor": _neighbour(factor, +1),
             "previous_factor": _neighbour(factor, -1),
         },
+        status=status,
     )
+
+
+def _forms_after_conflict(request: HttpRequest, audit, factor: str, touched: list[AnswerForm]) -> list[AnswerForm]:
+    """Answers the user changed keep their text, now measured against what is saved; the others
+    show what is saved now, so that saving again never reverts a colleague's answer."""
+    touched_codes = {f.question.code for f in touched}
+    data = request.POST.copy()
+    forms = []
+    for row in selectors.step_rows(audit, factor):
+        if row.question.code in touched_codes:
+            data[f"{row.question.code}-loaded"] = fingerprint(answer_data(row.question, row.answer))
+            forms.append(AnswerForm(data, question=row.question, answer=row.answer))
+        else:
+            forms.append(AnswerForm(question=row.question, answer=row.answer))
+    return forms
 
 
 def _neighbour(factor: str, offset: int) -> dict | None:
@@ -207,20 +240,29 @@ def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_audit_for_user(request.user, pk, action=Action.REVIEW)
     form = ReviewForm(request.POST)
     if form.is_valid():
+        version = form.cleaned_data["version"]
         try:
             if form.cleaned_data["decision"] == ReviewForm.APPROVE:
-                services.audit_approve(audit=audit, user=request.user)
+                services.audit_approve(audit=audit, user=request.user, expected_version=version)
                 messages.success(request, "Audit approved. It is now read-only.")
             else:
-                services.audit_return(audit=audit, user=request.user, comment=form.cleaned_data["comment"])
+                services.audit_return(
+                    audit=audit, user=request.user, comment=form.cleaned_data["comment"], expected_version=version
+                )
                 messages.success(request, "Audit returned to the officers with your comment.")
+            return redirect(audit)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect(audit)
-    messages.error(request, "The review needs attention (marked below). Nothing was changed.")
+            messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
+    else:
+        messages.error(request, "The review needs attention (marked below). Nothing was changed.")
+    audit.refresh_from_db()
     context = _detail_context(request, audit)
-    context["review_form"] = form
-    return render(request, "audits/detail.html", context)
+    # Keep the manager's comment on screen, measured against the audit as it is now.
+    data = request.POST.copy()
+    data["version"] = audit.version
+    context["review_form"] = ReviewForm(data)
+    context["can_review"] = context["can_review"] or bool(request.POST.get("comment"))
+    return render(request, "audits/detail.html", context, status=409 if form.is_valid() else 200)
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:

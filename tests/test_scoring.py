@@ -33,10 +33,12 @@ class TestScore:
 
     def test_bands_follow_the_thresholds(self):
         assert scoring.band_for(0).key == "barrier"
-        assert scoring.band_for(24.9).key == "barrier"
+        assert scoring.band_for(24.4).key == "barrier"
+        assert scoring.band_for(24.5).key == "weakness"  # shown as 25
         assert scoring.band_for(25).key == "weakness"
         assert scoring.band_for(50).key == "adequate"
-        assert scoring.band_for(74.9).key == "adequate"
+        assert scoring.band_for(74.4).key == "adequate"
+        assert scoring.band_for(74.8).key == "strength"  # shown as 75
         assert scoring.band_for(75).key == "strength"
         assert scoring.band_for(100).key == "strength"
         assert scoring.band_for(None) is None
@@ -168,3 +170,7 @@ def test_combined_profile_is_the_mean_of_the_scores_that_exist():
     assert combined["like_to"].score == 100  # the audit without a score is left out
     assert combined["like_to"].dont_know == 6 and combined["like_to"].total == 12
     assert combined["enabled_to"].score is None
+
+
+def test_scores_are_shown_rounding_halves_up():
+    assert [scoring.shown(v) for v in (12.5, 62.5, 33.3, 66.7, 0, 100)] == [13, 63, 33, 67, 0, 100]

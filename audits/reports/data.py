@@ -199,10 +199,10 @@ def build_audit_report(audit: Audit) -> AuditReport:
 
     previous = previous_audit(audit)
     before_scores: dict[str, float | None] = {}
-    before_answers: dict[int, Answer] = {}
+    before_answers: dict[str, Answer] = {}  # by question code: the previous audit may use an older bank
     if previous is not None:
         before_scores = dict(FactorScore.objects.filter(audit=previous).values_list("factor", "score"))
-        before_answers = {a.question_id: a for a in Answer.objects.filter(audit=previous)}
+        before_answers = {a.question.code: a for a in Answer.objects.filter(audit=previous).select_related("question")}
 
     suggestions = scoring.suggested_responses(profiles)
     reasons = {s.factor: tuple(f"{a.code} rated {a.rating}: {a.prompt}" for a in s.reasons) for s in suggestions}
@@ -223,7 +223,7 @@ def build_audit_report(audit: Audit) -> AuditReport:
                     confidence=a.get_confidence_display() if a and a.confidence else "not set",
                     notes=a.evidence_notes if a else "",
                     links=tuple(a.links) if a else (),
-                    gap=gaps.get(q.code, "" if a and a.is_answered else "Not answered"),
+                    gap=gaps.get(q.code, ""),
                 )
             )
         sections.append(
@@ -237,9 +237,9 @@ def build_audit_report(audit: Audit) -> AuditReport:
         title=f"CLEAR profile of {audit.council.name}, {audit.scope_label}, {audit.period}",
     )
     moves = tuple(
-        QuestionMove(q.code, q.prompt, _rating_label(before_answers.get(q.pk)), _rating_label(answers.get(q.pk)))
+        QuestionMove(q.code, q.prompt, _rating_label(before_answers.get(q.code)), _rating_label(answers.get(q.pk)))
         for q in questions
-        if previous is not None and _rating_label(before_answers.get(q.pk)) != _rating_label(answers.get(q.pk))
+        if previous is not None and _rating_label(before_answers.get(q.code)) != _rating_label(answers.get(q.pk))
     )
     scope = audit.scope_label
     return AuditReport(

@@ -29,7 +29,9 @@ EVIDENCE_LABELS = {
 @register.filter
 def score(value) -> str:
     """A 0–100 score as a whole number, or an en dash when there is none."""
-    return "–" if value is None else f"{value:.0f}"
+    from audits.scoring import shown
+
+    return "–" if value is None else str(shown(value))
 
 
 @register.filter

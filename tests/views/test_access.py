@@ -37,8 +37,8 @@ EXPECTED = {
     },
     # Submitting an incomplete draft re-renders the page with what is missing.
     "submit": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
-    # Reviewing a draft is refused with a message and a redirect.
-    "review": {("POST", r): s for r, s in zip(ROLES, [403, 302, 403, 404], strict=True)},
+    # Reviewing a draft is refused: the page comes back with the reason (409 Conflict).
+    "review": {("POST", r): s for r, s in zip(ROLES, [403, 409, 403, 404], strict=True)},
 }
 
 
@@ -63,7 +63,7 @@ def post_data(name, audit):
     return {
         "create": {"service": "", "period": "2025/26"},
         "step": step_post_data(audit),
-        "review": {"decision": "approve"},
+        "review": {"decision": "approve", "version": audit.version},
         "council-settings": {"benchmark_opt_in": "on"},
     }.get(name, {})
 

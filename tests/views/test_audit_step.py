@@ -1,3 +1,5 @@
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -82,8 +84,12 @@ def test_an_approved_audit_is_read_only(client_for, approved_audit, officer):
     assert "<textarea" not in page
     assert "Rated 2:" in page
     before = list(Answer.objects.values_list("pk", "rating", "updated_at"))
-    response = client.post(step_url(approved_audit), step_post_data(approved_audit, rating="4"), follow=True)
-    assert "nothing was changed" in response.content.decode()
+    response = client.post(
+        step_url(approved_audit), step_post_data(approved_audit, rating="4", evidence_notes="Typed late")
+    )
+    assert response.status_code == 409
+    assert "nothing was saved" in response.content.decode()
+    assert "Typed late" in response.content.decode()  # kept on screen to copy
     assert list(Answer.objects.values_list("pk", "rating", "updated_at")) == before
 
 
@@ -115,3 +121,23 @@ def test_query_count_does_not_grow_with_answers(client_for, audit, officer):
     empty = count()
     client.post(step_url(audit), step_post_data(audit))
     assert count() == empty
+
+
+def test_saving_after_a_conflict_never_reverts_a_colleagues_untouched_answer(client_for, audit, officer, officer_b):
+    client = client_for(officer)
+    page = client.get(step_url(audit)).content.decode()  # loads fingerprints of the empty answers
+    loaded = dict(re.findall(r'name="(CD\d-loaded)" value="([0-9a-f]+)"', page))
+    q1, q2 = Question.objects.filter(factor="can_do").order_by("order")[:2]
+    services.answers_save(
+        audit=audit,
+        user=officer_b,
+        expected_version=audit.version,
+        answers=[services.AnswerData(question_id=q2.pk, rating=4, evidence_notes="Colleague's answer")],
+    )
+    # The officer only rated the first question; the second is posted as loaded (empty).
+    data = step_post_data(audit, rating="", confidence="", version=audit.version - 1) | loaded
+    data[f"{q1.code}-rating"] = "2"
+    response = client.post(step_url(audit), data)
+    assert response.status_code == 302  # no conflict: the officer did not touch the second question
+    assert Answer.objects.get(question=q1).rating == 2
+    assert Answer.objects.get(question=q2).evidence_notes == "Colleague's answer"
