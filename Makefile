@@ -36,6 +36,7 @@ bench: $(BIN)/.installed
 	scripts/apt-ensure $$(cat scripts/debian-packages.txt)
 	SECRET_KEY=bench-only-not-secret scripts/with-postgres bash -c '\
 	    $(BIN)/python manage.py migrate --no-input -v0 && \
+	    $(BIN)/python manage.py collectstatic --no-input -v0 && \
 	    LOG_LEVEL=WARNING $(BIN)/python manage.py bench_reports'
 
 
