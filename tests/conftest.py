@@ -4,7 +4,10 @@ The suite runs on PostgreSQL (``make test`` starts one); the question bank comes
 real data migration, so tests see the questions officers see.
 """
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -142,3 +145,10 @@ def make_question(framework, code, factor="can_do", order=100):
         level_4="four",
         order=order,
     )
+
+
+@pytest.fixture
+def question_bank(transactional_db):
+    """For tests that commit for real: the database is emptied after each such test, seeded
+    question bank included, so load it again with the data migration's own (idempotent) function."""
+    importlib.import_module("audits.migrations.0002_seed_clear_2026_1").seed(django_apps, None)

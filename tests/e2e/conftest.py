@@ -4,13 +4,11 @@ Nothing downloads a browser: we launch /usr/bin/chromium (``make test`` installs
 missing). Screenshots of every page visited go to test-artifacts/screenshots/ (ignored by git).
 """
 
-import importlib
 import os
 import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 
 from audits.models import Council, Membership, Role, Service
 
@@ -58,14 +56,11 @@ def _plain_static_files(settings):
 
 
 @pytest.fixture
-def people(transactional_db):
+def people(question_bank):
     """A council with a service and one user per role; another council with its own officer."""
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    # Live-server tests commit for real and the database is emptied after each, seeded question
-    # bank included: load it again with the data migration's own (idempotent) function.
-    importlib.import_module("audits.migrations.0002_seed_clear_2026_1").seed(django_apps, None)
     council = Council.objects.create(name="Ynys Môn", slug="ynys-mon")
     Service.objects.create(council=council, name="Planning")
     other = Council.objects.create(name="Rhondda Cynon Taf", slug="rhondda-cynon-taf")
