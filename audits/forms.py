@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
@@ -21,6 +22,14 @@ MAX_LINKS = 10
 MAX_LINK_LENGTH = 500
 
 _url = URLValidator(schemes=["http", "https"])
+
+
+def reject_control_characters(value: str) -> None:
+    """Text may hold line breaks and tabs, but no other invisible control characters."""
+    bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise ValidationError(f"Remove the invisible control characters ({codes}), often pasted from other programs.")
 
 
 def _no_form_tag_helper(layout: Layout | None = None) -> FormHelper:
@@ -45,12 +54,14 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=MAX_NOTES,
+        validators=[reject_control_characters],
         label="Evidence notes",
         help_text="What the rating rests on: data, documents, records, who you asked.",
     )
     evidence_links = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         required=False,
+        validators=[reject_control_characters],
         label="Evidence links",
         help_text=f"Web addresses of documents or data, one per line (up to {MAX_LINKS}).",
     )
@@ -179,6 +190,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=MAX_NOTES,
+        validators=[reject_control_characters],
         label="Comment for the officers",
         help_text="Required when you return the audit: say what should change.",
     )

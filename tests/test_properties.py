@@ -103,6 +103,7 @@ def test_the_answer_form_accepts_only_what_it_can_save(rating, confidence, notes
     assert data.rating in (None, 1, 2, 3, 4)
     assert not (data.rating and data.dont_know)
     assert data.confidence in ("", "low", "medium", "high")
-    assert len(data.evidence_notes) <= 5000 and "\x00" not in data.evidence_notes
+    assert len(data.evidence_notes) <= 5000
+    assert not any(ord(c) < 32 and c not in "\n\r\t" for c in data.evidence_notes + data.evidence_links)
     for link in data.evidence_links.splitlines():
         assert link.startswith(("http://", "https://"))

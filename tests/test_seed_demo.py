@@ -2,6 +2,7 @@ from collections import Counter
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from audits.models import Audit, AuditStatus, Council, Membership
 
@@ -19,7 +20,8 @@ def test_demo_data_loads_twice_without_duplicates(db):
 
 def test_demo_logins_work(db):
     call_command("seed_demo", stdout=None)
+    request = RequestFactory().post("/accounts/login/")
     for username in ["officer", "manager", "councillor", "officer2", "manager2", "admin"]:
-        assert authenticate(username=username, password="clear-demo") is not None, username
+        assert authenticate(request, username=username, password="clear-demo") is not None, username
     assert Membership.objects.get(user__username="officer").council.name == "Ynys Môn"
     assert Membership.objects.get(user__username="officer2").council.name == "Rhondda Cynon Taf"

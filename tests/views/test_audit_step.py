@@ -141,3 +141,12 @@ def test_saving_after_a_conflict_never_reverts_a_colleagues_untouched_answer(cli
     assert response.status_code == 302  # no conflict: the officer did not touch the second question
     assert Answer.objects.get(question=q1).rating == 2
     assert Answer.objects.get(question=q2).evidence_notes == "Colleague's answer"
+
+
+def test_control_characters_and_oversized_notes_are_refused_with_the_text_kept(client_for, audit, officer):
+    client = client_for(officer)
+    page = client.post(step_url(audit), step_post_data(audit, evidence_notes="Pasted\x07 from Word")).content.decode()
+    assert "Remove the invisible control characters (U+0007)" in page
+    page = client.post(step_url(audit), step_post_data(audit, evidence_notes="x" * 5001)).content.decode()
+    assert "Ensure this value has at most 5000 characters" in page
+    assert not Answer.objects.exists()
