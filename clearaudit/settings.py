@@ -47,6 +47,10 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_bool("DEBUG")
 DEMO = env_bool("CLEARAUDIT_DEMO")
 
+#: manage.py commands that sign nothing (no sessions, cookies or reset links), so they may run
+#: without SECRET_KEY on a working copy or a build machine. Serving the app never may.
+COMMANDS_WITHOUT_SECRET = {"makemigrations", "migrate", "check", "collectstatic", "showmigrations", "sqlmigrate"}
+
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
@@ -61,6 +65,8 @@ def _secret_key() -> str:
         return path.read_text().strip()
     if DEBUG:
         return "insecure-development-key-" + "x" * 32
+    if os.environ.get("CLEARAUDIT_COMMAND") in COMMANDS_WITHOUT_SECRET:
+        return secrets.token_urlsafe(50)  # thrown away when the command ends
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. Set it to a long random string "
         "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."

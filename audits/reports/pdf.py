@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from .data import AuditReport, CouncilReport
 
 
-def _pdf(template: str, report, *, title: str) -> bytes:
+def _pdf(template: str, report) -> bytes:
     from weasyprint import HTML  # imported on first use: it takes a second to load
 
     html = render_to_string(template, {"report": report})
@@ -17,8 +17,8 @@ def _pdf(template: str, report, *, title: str) -> bytes:
 
 
 def audit_report_pdf(report: AuditReport) -> bytes:
-    return _pdf("reports/audit.html", report, title=report.title)
+    return _pdf("reports/audit.html", report)
 
 
 def council_report_pdf(report: CouncilReport) -> bytes:
-    return _pdf("reports/council.html", report, title=report.title)
+    return _pdf("reports/council.html", report)
