@@ -125,7 +125,7 @@ class FactorScoreInline(admin.TabularInline):
 class AuditAdmin(admin.ModelAdmin):
     """Audits are read here; they change through the app so that every rule applies."""
 
-    list_display = ["council", "service", "period", "status", "updated_at"]
+    list_display = ["council", "service", "period", "revision", "status", "updated_at"]
     list_filter = ["status", "period", "council"]
     search_fields = ["council__name", "service__name"]
     list_select_related = ["council", "service"]

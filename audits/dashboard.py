@@ -154,7 +154,10 @@ def _cell(score: float | None) -> Cell:
 def _benchmark(council: Council, own: list[scoring.FactorProfile]) -> tuple[int, list[BenchmarkRow]]:
     rows = (
         FactorScore.objects.filter(
-            audit__status=AuditStatus.APPROVED, audit__council__benchmark_opt_in=True, score__isnull=False
+            audit__status=AuditStatus.APPROVED,
+            audit__superseded_at__isnull=True,
+            audit__council__benchmark_opt_in=True,
+            score__isnull=False,
         )
         .values("audit__council_id", "audit__period", "factor")
         .annotate(mean=Avg("score"))
@@ -185,7 +188,7 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
     periods = sorted(set(Audit.objects.filter(council=council).values_list("period", flat=True)), reverse=True)
     period = period or (periods[0] if periods else "")
 
-    audit_rows = Audit.objects.filter(council=council, status=AuditStatus.APPROVED)
+    audit_rows = Audit.objects.approved().filter(council=council)
     if service is not None:
         audit_rows = audit_rows.filter(service=service)
     audit_rows = list(audit_rows.values("pk", "service_id", "period"))

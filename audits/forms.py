@@ -206,6 +206,21 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_NOTES,
+        validators=[reject_control_characters],
+        label="Why reopen this audit?",
+        help_text="Officers see this on the new revision; it is also kept in the history.",
+        error_messages={"required": "Say why the audit is reopened."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag_helper(Layout(Field("reason")))
+
+
 class DashboardFilterForm(forms.Form):
     period = forms.CharField(required=False, max_length=7, label="Period")
     service = forms.ModelChoiceField(queryset=None, required=False, empty_label="All services", label="Service")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .factors import FACTOR_ORDER, FACTOR_SLUGS, Factor
 
@@ -164,8 +165,18 @@ class AuditStatus(models.TextChoices):
 EDITABLE_STATUSES = (AuditStatus.DRAFT, AuditStatus.RETURNED)
 
 
+class AuditQuerySet(models.QuerySet):
+    def approved(self):
+        """Approved audits that no later revision has superseded: the ones dashboards count."""
+        return self.filter(status=AuditStatus.APPROVED, superseded_at__isnull=True)
+
+
 class Audit(models.Model):
-    """One officer self-assessment of a council, or of one of its services, for one period."""
+    """One officer self-assessment of a council, or of one of its services, for one period.
+
+    Reopening an approved audit makes a new *revision* of the same scope and period; the
+    approved one stays unchanged and is marked superseded when the new one is approved.
+    """
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="audits")
     service = models.ForeignKey(
@@ -178,6 +189,21 @@ class Audit(models.Model):
     )
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="audits")
     period = models.CharField(max_length=7, help_text="Financial year, e.g. 2026/27.")
+    revision = models.PositiveIntegerField(
+        default=1, help_text="1 for the first audit of a scope and period; reopening an approved audit adds one."
+    )
+    reopened_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="reopened_as",
+        null=True,
+        blank=True,
+        help_text="The approved revision this one was reopened from; it stays as it was.",
+    )
+    reopen_reason = models.TextField(blank=True)
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a later revision of the same scope and period was approved."
+    )
     status = models.CharField(max_length=20, choices=AuditStatus.choices, default=AuditStatus.DRAFT)
     version = models.PositiveIntegerField(default=1, help_text="Goes up with every save, to detect concurrent edits.")
 
@@ -198,16 +224,18 @@ class Audit(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-period", "council__name", "service__name"]
+        ordering = ["-period", "council__name", "service__name", "-revision"]
         constraints = [
             models.UniqueConstraint(
-                fields=["council", "service", "period"],
+                fields=["council", "service", "period", "revision"],
                 condition=Q(service__isnull=False),
                 name="audit_one_per_service_and_period",
             ),
             models.UniqueConstraint(
-                fields=["council", "period"],
+                fields=["council", "period", "revision"],
                 condition=Q(service__isnull=True),
                 name="audit_one_council_wide_per_period",
             ),
@@ -217,13 +245,18 @@ class Audit(models.Model):
                 condition=~Q(status=AuditStatus.APPROVED) | Q(approved_at__isnull=False),
                 name="audit_approved_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(superseded_at__isnull=True) | Q(status=AuditStatus.APPROVED),
+                name="audit_only_approved_superseded",
+            ),
         ]
         indexes = [
             models.Index(fields=["council", "status"], name="audit_council_status"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.council} – {self.scope_label} – {self.period}"
+        revision = f" (revision {self.revision})" if self.revision > 1 else ""
+        return f"{self.council} – {self.scope_label} – {self.period}{revision}"
 
     def get_absolute_url(self) -> str:
         return reverse("audits:detail", args=[self.pk])
@@ -235,6 +268,11 @@ class Audit(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_current(self) -> bool:
+        """False once a later revision of the same scope and period has been approved."""
+        return self.superseded_at is None
 
 
 class Confidence(models.TextChoices):
@@ -296,6 +334,47 @@ class Answer(models.Model):
     @property
     def has_evidence(self) -> bool:
         return bool(self.evidence_notes.strip() or self.links)
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    ANSWER = "answer", "Answer changed"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+    REOPENED = "reopened", "Reopened"
+    SUPERSEDED = "superseded", "Superseded"
+    IMPORTED = "imported", "Imported"
+
+
+class AuditEvent(models.Model):
+    """One entry of an audit's history: who changed what, when, from what to what.
+
+    Written by ``audits.services`` in the same transaction as the change itself, so the
+    history holds every write or none. ``before`` and ``after`` hold only the fields that
+    changed (an answer's rating, notes…; an audit's status).
+    """
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["audit", "-at"], name="audit_event_audit_at")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="audit_event_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="answer") | Q(question__isnull=False), name="audit_event_answer_has_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class EvidenceStrength(models.TextChoices):

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from . import charts, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
-from .models import Answer, Audit, PolicyResponse, Question
+from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, PolicyResponse, Question
 
 
 def question_counts_by_framework(framework_ids) -> dict[int, int]:
@@ -138,3 +138,69 @@ def step_rows(audit: Audit, factor: str) -> list[QuestionRow]:
         for a in Answer.objects.filter(audit=audit, question__in=questions).select_related("answered_by")
     }
     return [QuestionRow(q, answers.get(q.pk)) for q in questions]
+
+
+FIELD_LABELS = {
+    "status": "Status",
+    "rating": "Rating",
+    "dont_know": "Don't know",
+    "confidence": "Confidence",
+    "evidence_notes": "Evidence notes",
+    "evidence_links": "Evidence links",
+    "comment": "Comment",
+    "reason": "Reason",
+    "from_revision": "Reopened from revision",
+    "as_revision": "Reopened as revision",
+    "by_revision": "Superseded by revision",
+}
+
+
+def _shown_value(name: str, value) -> str:
+    if value in (None, "", False) and name != "status":
+        return "—"
+    if name == "status":
+        return AuditStatus(value).label if value in AuditStatus.values else str(value or "—")
+    if name == "dont_know":
+        return "Yes"
+    if name == "confidence":
+        return Confidence(value).label if value in Confidence.values else str(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+    long: bool  # free text: shown as blocks, not inline
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    event: AuditEvent
+    changes: list[Change]
+
+    @property
+    def who(self) -> str:
+        user = self.event.user
+        return (user.get_full_name() or user.get_username()) if user else "system"
+
+
+def audit_history(audit: Audit, limit: int | None = None) -> tuple[int, list[HistoryRow]]:
+    """The audit's history, newest first: (number of events, the first ``limit`` of them)."""
+    events = AuditEvent.objects.filter(audit=audit).select_related("user", "question").order_by("-at", "-pk")
+    total = events.count()
+    rows = []
+    for event in events[:limit] if limit else events:
+        names = [n for n in FIELD_LABELS if n in event.before or n in event.after]
+        changes = [
+            Change(
+                FIELD_LABELS[n],
+                _shown_value(n, event.before.get(n)) if event.kind != EventKind.CREATED else "",
+                _shown_value(n, event.after.get(n)),
+                n in ("evidence_notes", "evidence_links", "comment", "reason"),
+            )
+            for n in names
+        ]
+        rows.append(HistoryRow(event, changes))
+    return total, rows

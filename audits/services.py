@@ -21,8 +21,10 @@ from . import scoring
 from .models import (
     Answer,
     Audit,
+    AuditEvent,
     AuditStatus,
     Council,
+    EventKind,
     FactorScore,
     Framework,
     Question,
@@ -67,6 +69,25 @@ class AnswerData:
     evidence_links: str = ""
 
 
+ANSWER_FIELDS = ("rating", "dont_know", "confidence", "evidence_notes", "evidence_links")
+
+
+def _event(audit: Audit, user, kind: EventKind, *, question_id=None, before=None, after=None, at=None) -> AuditEvent:
+    return AuditEvent(
+        audit=audit,
+        user=user,
+        kind=kind,
+        question_id=question_id,
+        before=before or {},
+        after=after or {},
+        at=at or timezone.now(),
+    )
+
+
+def _status_event(audit: Audit, user, kind: EventKind, before: str, **extra) -> None:
+    _event(audit, user, kind, before={"status": before}, after={"status": audit.status, **extra}).save()
+
+
 def validate_period(period: str) -> str:
     """A financial year such as 2026/27: four digits, a slash, the next year's last two."""
     period = period.strip()
@@ -104,7 +125,7 @@ def audit_create(*, user, council: Council, service: Service | None, period: str
     if service is not None and service.council_id != council.pk:
         raise ValidationError({"service": "That service belongs to another council."})
     duplicate = Audit.objects.filter(council=council, service=service, period=period)
-    if duplicate.exists():
+    if duplicate.exists():  # any revision: a new revision is made by reopening, not here
         scope = service.name if service else "the whole council"
         raise ValidationError({"period": f"There is already an audit of {scope} for {period}."}, code="duplicate")
     try:
@@ -118,6 +139,7 @@ def audit_create(*, user, council: Council, service: Service | None, period: str
             )
     except IntegrityError:  # a colleague created the same audit a moment ago
         raise ValidationError({"period": f"There is already an audit of this scope for {period}."}) from None
+    _event(audit, user, EventKind.CREATED, after={"status": audit.status}).save()
     recompute_scores(audit=audit)
     logger.info("audit %s created by %s: %s", audit.pk, user, audit)
     return audit
@@ -155,7 +177,7 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
         if data.rating is not None and data.dont_know:
             raise ValidationError(f"{questions[data.question_id].code}: choose a rating or “don't know”, not both.")
 
-    fields = ["rating", "dont_know", "confidence", "evidence_notes", "evidence_links"]
+    fields = ANSWER_FIELDS
     existing = {
         a.question_id: a for a in locked.answers.filter(question_id__in=question_ids).select_related("answered_by")
     }
@@ -170,7 +192,8 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
         raise EditConflictError(current_version=locked.version, changed=changed)
 
     new_version = locked.version + 1
-    to_create, to_update = [], []
+    now = timezone.now()
+    to_create, to_update, events = [], [], []
     for data in answers:
         answer = existing.get(data.question_id)
         values = {name: getattr(data, name) for name in fields}
@@ -182,16 +205,25 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
                     audit=locked, question_id=data.question_id, audit_version=new_version, answered_by=user, **values
                 )
             )
+            after = {name: value for name, value in values.items() if value}
+            events.append(_event(locked, user, EventKind.ANSWER, question_id=data.question_id, after=after, at=now))
         elif any(getattr(answer, name) != value for name, value in values.items()):
+            changed_names = [name for name, value in values.items() if getattr(answer, name) != value]
+            before = {name: getattr(answer, name) for name in changed_names}
             for name, value in values.items():
                 setattr(answer, name, value)
             answer.audit_version, answer.answered_by = new_version, user
-            answer.updated_at = timezone.now()
+            answer.updated_at = now
             to_update.append(answer)
+            after = {name: values[name] for name in changed_names}
+            events.append(
+                _event(locked, user, EventKind.ANSWER, question_id=data.question_id, before=before, after=after, at=now)
+            )
     if not to_create and not to_update:
         return locked
     Answer.objects.bulk_create(to_create)
     Answer.objects.bulk_update(to_update, [*fields, "audit_version", "answered_by", "updated_at"])
+    AuditEvent.objects.bulk_create(events)
     locked.version = new_version
     locked.save(update_fields=["version", "updated_at"])
     recompute_scores(audit=locked)
@@ -219,10 +251,12 @@ def audit_submit(*, audit: Audit, user) -> Audit:
     missing = missing_questions(locked)
     if missing:
         raise IncompleteAuditError(missing)
+    before = locked.status
     locked.status = AuditStatus.SUBMITTED
     locked.submitted_by, locked.submitted_at = user, timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "submitted_by", "submitted_at", "version", "updated_at"])
+    _status_event(locked, user, EventKind.SUBMITTED, before)
     logger.info("audit %s submitted by %s", locked.pk, user)
     return locked
 
@@ -251,6 +285,7 @@ def audit_return(*, audit: Audit, user, comment: str, expected_version: int | No
     locked.returned_by, locked.returned_at, locked.return_comment = user, timezone.now(), comment
     locked.version += 1
     locked.save(update_fields=["status", "returned_by", "returned_at", "return_comment", "version", "updated_at"])
+    _status_event(locked, user, EventKind.RETURNED, AuditStatus.SUBMITTED, comment=comment)
     logger.info("audit %s returned by %s", locked.pk, user)
     return locked
 
@@ -263,8 +298,88 @@ def audit_approve(*, audit: Audit, user, expected_version: int | None = None) ->
     locked.approved_by, locked.approved_at = user, timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
+    _status_event(locked, user, EventKind.APPROVED, AuditStatus.SUBMITTED)
+    # Earlier approved revisions of the same scope and period stay as they were, marked as
+    # superseded so that dashboards and council reports count this revision alone.
+    earlier = Audit.objects.filter(
+        council_id=locked.council_id,
+        service_id=locked.service_id,
+        period=locked.period,
+        revision__lt=locked.revision,
+        status=AuditStatus.APPROVED,
+        superseded_at__isnull=True,
+    )
+    for old in earlier.order_by("pk").select_for_update():
+        old.superseded_at = locked.approved_at
+        old.save(update_fields=["superseded_at"])
+        _event(old, user, EventKind.SUPERSEDED, after={"by_revision": locked.revision}, at=locked.approved_at).save()
     logger.info("audit %s approved by %s", locked.pk, user)
     return locked
+
+
+@transaction.atomic
+def audit_reopen(*, audit: Audit, user, reason: str) -> Audit:
+    """Start a new revision of an approved audit, as a draft holding a copy of its answers.
+
+    The approved audit, its answers, scores and report stay exactly as they were; once the
+    new revision is approved it supersedes the old one (see ``audit_approve``).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the audit is reopened: the officers and the history will show it."})
+    locked = _lock(audit)
+    if locked.status != AuditStatus.APPROVED:
+        raise AuditStateError("Only an approved audit can be reopened.", code="not_approved")
+    newer = (
+        Audit.objects.filter(
+            council_id=locked.council_id,
+            service_id=locked.service_id,
+            period=locked.period,
+            revision__gt=locked.revision,
+        )
+        .order_by("-revision")
+        .first()
+    )
+    if newer is not None:
+        raise AuditStateError(
+            f"This audit was already reopened as revision {newer.revision}; work on that one.", code="reopened"
+        )
+    new = Audit.objects.create(
+        council_id=locked.council_id,
+        service_id=locked.service_id,
+        framework_id=locked.framework_id,
+        period=locked.period,
+        revision=locked.revision + 1,
+        reopened_from=locked,
+        reopen_reason=reason,
+        created_by=user,
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            audit=new,
+            question_id=a.question_id,
+            audit_version=new.version,
+            answered_by_id=a.answered_by_id,
+            **{name: getattr(a, name) for name in ANSWER_FIELDS},
+        )
+        for a in locked.answers.all()
+    )
+    now = timezone.now()
+    AuditEvent.objects.bulk_create(
+        [
+            _event(
+                new,
+                user,
+                EventKind.REOPENED,
+                after={"status": new.status, "from_revision": locked.revision, "reason": reason},
+                at=now,
+            ),
+            _event(locked, user, EventKind.REOPENED, after={"as_revision": new.revision, "reason": reason}, at=now),
+        ]
+    )
+    recompute_scores(audit=new)
+    logger.info("audit %s reopened by %s as audit %s (revision %d)", locked.pk, user, new.pk, new.revision)
+    return new
 
 
 def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:

@@ -16,5 +16,7 @@ urlpatterns = [
     path("audits/<int:pk>/report.pdf", views.audit_report, name="report"),
     path("audits/<int:pk>/submit/", views.audit_submit, name="submit"),
     path("audits/<int:pk>/review/", views.audit_review, name="review"),
+    path("audits/<int:pk>/reopen/", views.audit_reopen, name="reopen"),
+    path("audits/<int:pk>/history/", views.audit_history, name="history"),
     path("audits/<int:pk>/<slug:factor>/", views.audit_step, name="step"),
 ]

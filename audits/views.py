@@ -21,12 +21,13 @@ from .forms import (
     AuditCreateForm,
     CouncilSettingsForm,
     DashboardFilterForm,
+    ReopenForm,
     ReviewForm,
     StepForm,
     answer_data,
     fingerprint,
 )
-from .models import AuditStatus, Role
+from .models import Audit, AuditStatus, Role
 from .permissions import (
     Action,
     audits_visible_to,
@@ -40,6 +41,7 @@ from .reports.data import build_audit_report, build_council_report
 from .reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
+HISTORY_ON_DETAIL = 10
 
 
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -97,8 +99,18 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
     can_review = may(user, Action.REVIEW, audit.council_id) and audit.status == AuditStatus.SUBMITTED
     steps = selectors.factor_steps(audit)
     profile = selectors.audit_profile(audit)
+    reopened_as = Audit.objects.filter(reopened_from=audit).first()
+    can_reopen = (
+        may(user, Action.REVIEW, audit.council_id) and audit.status == AuditStatus.APPROVED and reopened_as is None
+    )
+    history_total, history = selectors.audit_history(audit, limit=HISTORY_ON_DETAIL)
     return {
         "audit": audit,
+        "reopened_as": reopened_as,
+        "can_reopen": can_reopen,
+        "reopen_form": ReopenForm() if can_reopen else None,
+        "history": history,
+        "history_total": history_total,
         "factor_rows": list(zip(steps, profile.factors, strict=True)),
         "profile": profile,
         "radar": profile.radar(audit.period),
@@ -263,6 +275,34 @@ def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
     context["review_form"] = ReviewForm(data)
     context["can_review"] = context["can_review"] or bool(request.POST.get("comment"))
     return render(request, "audits/detail.html", context, status=409 if form.is_valid() else 200)
+
+
+@require_POST
+def audit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.audit_reopen(audit=audit, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
+            return redirect(audit)
+        messages.success(
+            request,
+            f"Revision {new.revision} started as a draft. The approved revision {audit.revision} stays as it was.",
+        )
+        return redirect(new)
+    messages.error(request, "The audit was not reopened: say why (marked below).")
+    context = _detail_context(request, audit)
+    if context["can_reopen"]:
+        context["reopen_form"] = form
+    return render(request, "audits/detail.html", context)
+
+
+def audit_history(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request.user, pk)
+    total, rows = selectors.audit_history(audit)
+    return render(request, "audits/history.html", {"audit": audit, "history": rows, "history_total": total})
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:

@@ -1,11 +1,11 @@
-"""Many officers saving one audit at once on PostgreSQL: nothing is lost."""
+"""Many officers saving one audit at once on PostgreSQL: nothing is lost, in the answers or in the history."""
 
 import threading
 
 from django.db import connection
 
 from audits import services
-from audits.models import Answer, Audit, Council, Membership, Question, Role
+from audits.models import Answer, Audit, AuditEvent, Council, EventKind, Membership, Question, Role
 
 from .conftest import _user
 
@@ -56,3 +56,9 @@ def test_simultaneous_saves_keep_the_last_write_of_every_question(question_bank)
     audit.refresh_from_db()
     assert audit.version == 1 + CLIENTS * SAVES_EACH  # every save counted, none lost
     assert Membership.objects.filter(council=council).count() == CLIENTS
+    # The history holds every write: each save of each question, in the order it was saved.
+    for i in range(CLIENTS):
+        for q in questions[i::CLIENTS]:
+            events = AuditEvent.objects.filter(audit=audit, kind=EventKind.ANSWER, question=q).order_by("at", "pk")
+            assert [e.after["evidence_notes"] for e in events] == [f"save {n} by {i}" for n in range(SAVES_EACH)]
+            assert {e.user_id for e in events} == {officers[i].pk}

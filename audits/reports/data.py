@@ -174,17 +174,19 @@ def _policy_responses() -> dict[str, PolicyResponse]:
 
 
 def previous_audit(audit: Audit) -> Audit | None:
-    """The latest approved audit of the same scope for an earlier period."""
-    return (
-        Audit.objects.filter(
-            council_id=audit.council_id,
-            service_id=audit.service_id,
-            status=AuditStatus.APPROVED,
-            period__lt=audit.period,
-        )
-        .order_by("-period")
-        .first()
+    """The latest approved audit of the same scope for an earlier period.
+
+    For an approved audit: the revision that was current when it was approved, so that its
+    report reads the same even after an earlier period is reopened and approved again.
+    """
+    earlier = Audit.objects.filter(
+        council_id=audit.council_id, service_id=audit.service_id, status=AuditStatus.APPROVED, period__lt=audit.period
     )
+    if audit.approved_at is None:
+        earlier = earlier.filter(superseded_at__isnull=True)
+    else:
+        earlier = earlier.filter(approved_at__lte=audit.approved_at).exclude(superseded_at__lte=audit.approved_at)
+    return earlier.order_by("-period", "-revision").first()
 
 
 def build_audit_report(audit: Audit) -> AuditReport:
@@ -242,9 +244,13 @@ def build_audit_report(audit: Audit) -> AuditReport:
         if previous is not None and _rating_label(before_answers.get(q.code)) != _rating_label(answers.get(q.pk))
     )
     scope = audit.scope_label
+    revision, file_revision = (
+        ("", "") if audit.revision == 1 else (f" (revision {audit.revision})", f"-r{audit.revision}")
+    )
     return AuditReport(
-        title=f"CLEAR audit: {audit.council.name}, {scope}, {audit.period}",
-        filename=f"clear-audit-{slugify(audit.council.name)}-{slugify(scope)}-{audit.period.replace('/', '-')}.pdf",
+        title=f"CLEAR audit: {audit.council.name}, {scope}, {audit.period}{revision}",
+        filename=f"clear-audit-{slugify(audit.council.name)}-{slugify(scope)}-{audit.period.replace('/', '-')}"
+        f"{file_revision}.pdf",
         council=audit.council.name,
         scope=scope,
         period=audit.period,
@@ -338,9 +344,7 @@ def latest_approved_audits(council: Council) -> list[Audit]:
     """The latest approved audit of each scope (the whole council and each service)."""
     latest: dict[int | None, Audit] = {}
     for audit in (
-        Audit.objects.filter(council=council, status=AuditStatus.APPROVED)
-        .select_related("service")
-        .order_by("-period", "-approved_at")
+        Audit.objects.approved().filter(council=council).select_related("service").order_by("-period", "-approved_at")
     ):
         latest.setdefault(audit.service_id, audit)
     return list(latest.values())

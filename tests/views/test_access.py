@@ -1,13 +1,19 @@
 """Every URL of the app, for every role and for a member of another council.
 
-The table below must name every URL pattern of the audits app: a new URL fails
-``test_every_url_is_in_the_table`` until its expected answers are written down here.
+Two layers:
+- ``test_no_leak_and_no_write_without_the_right_role`` walks every URL pattern it finds in
+  ``audits.urls`` (GET and POST, every role): nobody outside the council sees its name or
+  changes anything, and councillors (read-only) change nothing. New URLs are walked without
+  anyone adding them anywhere.
+- The table below pins the exact answer of each URL for each role; a new URL fails
+  ``test_every_url_is_in_the_table`` until its expected answers are written down here.
 """
 
 import pytest
+from django.urls import reverse
 
-from audits.models import Answer, Audit
-from audits.urls import urlpatterns
+from audits.models import Answer, Audit, AuditEvent, Council
+from audits.urls import app_name, urlpatterns
 
 from .helpers import step_post_data
 
@@ -39,24 +45,26 @@ EXPECTED = {
     "submit": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
     # Reviewing a draft is refused: the page comes back with the reason (409 Conflict).
     "review": {("POST", r): s for r, s in zip(ROLES, [403, 409, 403, 404], strict=True)},
+    # Reopening a draft is refused with a message on the audit's page (nothing changes).
+    "reopen": {("POST", r): s for r, s in zip(ROLES, [403, 302, 403, 404], strict=True)},
+    "history": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+}
+
+# How to fill each URL parameter, by its name in the pattern. A new parameter name fails
+# the walk with a message saying to add it here.
+PARAMETERS = {
+    "pk": lambda audit: audit.pk,
+    "council_slug": lambda audit: audit.council.slug,
+    "factor": lambda audit: "can-do",
 }
 
 
 def url_for(name, audit):
-    return {
-        "list": "/audits/",
-        "create": f"/councils/{audit.council.slug}/audits/new/",
-        "detail": f"/audits/{audit.pk}/",
-        "report": f"/audits/{audit.pk}/report.pdf",
-        "dashboard-picker": "/dashboard/",
-        "dashboard": f"/councils/{audit.council.slug}/dashboard/",
-        "dashboard-csv": f"/councils/{audit.council.slug}/dashboard.csv",
-        "council-settings": f"/councils/{audit.council.slug}/settings/",
-        "council-report": f"/councils/{audit.council.slug}/report.pdf",
-        "step": f"/audits/{audit.pk}/can-do/",
-        "submit": f"/audits/{audit.pk}/submit/",
-        "review": f"/audits/{audit.pk}/review/",
-    }[name]
+    pattern = next(p for p in urlpatterns if p.name == name)
+    names = pattern.pattern.converters.keys()
+    missing = set(names) - set(PARAMETERS)
+    assert not missing, f"teach tests/views/test_access.py PARAMETERS how to fill {missing} for {name}"
+    return reverse(f"{app_name}:{name}", kwargs={n: PARAMETERS[n](audit) for n in names})
 
 
 def post_data(name, audit):
@@ -65,7 +73,49 @@ def post_data(name, audit):
         "step": step_post_data(audit),
         "review": {"decision": "approve", "version": audit.version},
         "council-settings": {"benchmark_opt_in": "on"},
+        "reopen": {"reason": "Figures corrected"},
     }.get(name, {})
+
+
+def snapshot():
+    """Everything a write could change."""
+    return (
+        list(Answer.objects.order_by("pk").values_list("pk", "rating", "evidence_notes", "audit_version")),
+        list(Audit.objects.order_by("pk").values_list("pk", "status", "version", "revision")),
+        AuditEvent.objects.count(),
+        list(Council.objects.order_by("pk").values_list("pk", "benchmark_opt_in")),
+    )
+
+
+WALK = [
+    (p.name, method, role, state)
+    for p in urlpatterns
+    for method in ("GET", "POST")
+    for role in ("councillor", "outsider")
+    for state in ("complete_audit", "submitted_audit", "approved_audit")
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "role", "state"), WALK, ids=[f"{m} {n} as {r} on {s}" for n, m, r, s in WALK]
+)
+def test_no_leak_and_no_write_without_the_right_role(request, client, other_council, name, method, role, state):
+    """Whatever the URL and the audit's status: a member of another council gets nothing of
+    this council (404, or a page about their own), and a councillor (read-only) changes nothing."""
+    audit = request.getfixturevalue(state)
+    client.force_login(request.getfixturevalue(role))
+    before = snapshot()
+    url = url_for(name, audit)
+    data = {**post_data(name, audit), "decision": "approve", "version": audit.version, "reason": "Checking"}
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    assert snapshot() == before
+    if role == "outsider":
+        assert response.status_code in (200, 302, 404, 405), response.status_code
+        assert audit.council.name not in response.content.decode()
+        if response.status_code == 302:
+            assert audit.council.slug not in response.url and f"/{audit.pk}/" not in response.url
+    else:
+        assert response.status_code in (200, 302, 403, 405), response.status_code
 
 
 def test_every_url_is_in_the_table():
