@@ -162,7 +162,10 @@ def _require_editable(audit: Audit) -> None:
 @transaction.atomic
 def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_version: int) -> Audit:
     """Save a step's answers. Refuses (EditConflictError) when any of these questions was
-    saved by someone else since ``expected_version``; the caller shows the conflict."""
+    saved by someone else since ``expected_version``; the caller shows the conflict.
+
+    The user's own saves since then are not conflicts: autosave writes while the page stays
+    open on the version it loaded, so that colleagues' saves are still caught."""
     locked = _lock(audit)
     _require_editable(locked)
     question_ids = [a.question_id for a in answers]
@@ -186,6 +189,7 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
         for data in answers
         if data.question_id in existing
         and existing[data.question_id].audit_version > expected_version
+        and existing[data.question_id].answered_by_id != user.pk
         and any(getattr(existing[data.question_id], name) != getattr(data, name) for name in fields)
     }
     if changed:

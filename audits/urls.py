@@ -19,4 +19,5 @@ urlpatterns = [
     path("audits/<int:pk>/reopen/", views.audit_reopen, name="reopen"),
     path("audits/<int:pk>/history/", views.audit_history, name="history"),
     path("audits/<int:pk>/<slug:factor>/", views.audit_step, name="step"),
+    path("audits/<int:pk>/<slug:factor>/autosave/", views.audit_autosave, name="autosave"),
 ]

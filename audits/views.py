@@ -8,9 +8,10 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -183,6 +184,7 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
         {
             "audit": audit,
             "factor": factor,
+            "factor_slug": FACTOR_SLUGS[factor],
             "factor_label": Factor(factor).label,
             "steps": selectors.factor_steps(audit),
             "items": [
@@ -197,6 +199,61 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
             "previous_factor": _neighbour(factor, -1),
         },
         status=status,
+    )
+
+
+@require_POST
+def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
+    """Save what the officer typed so far on one step; answers in JSON for static/js/autosave.js.
+
+    Same rules as saving the step (validation, conflicts with colleagues, locked audits); on
+    any refusal nothing is saved and the text stays in the officer's browser.
+    """
+    if factor not in SLUG_FACTORS:
+        raise Http404("No such factor.")
+    factor = SLUG_FACTORS[factor]
+    audit = get_audit_for_user(request.user, pk, action=Action.EDIT)
+    if not audit.is_editable:
+        return JsonResponse(
+            {
+                "saved": False,
+                "message": f"This audit was {audit.get_status_display().lower()} meanwhile: nothing more is saved. "
+                "Your text stays on this page so that you can copy it.",
+            },
+            status=409,
+        )
+    rows = selectors.step_rows(audit, factor)
+    forms = [AnswerForm(request.POST, question=row.question, answer=row.answer) for row in rows]
+    step_form = StepForm(request.POST)
+    if not step_form.is_valid() or not all(f.is_valid() for f in forms):
+        codes = [f.question.code for f in forms if f.errors] or ["the page"]
+        return JsonResponse(
+            {"saved": False, "invalid": codes, "message": f"Not saved: {', '.join(codes)} need attention."}, status=400
+        )
+    touched = [f for f in forms if f.is_touched()]
+    try:
+        services.answers_save(
+            audit=audit,
+            user=request.user,
+            answers=[f.to_data() for f in touched],
+            expected_version=step_form.cleaned_data["version"],
+        )
+    except services.EditConflictError as exc:
+        codes = [row.question.code for row in rows if row.question.pk in exc.changed]
+        return JsonResponse(
+            {
+                "saved": False,
+                "conflict": codes,
+                "message": f"Not saved: someone else changed {', '.join(codes)} meanwhile. "
+                "Press “Save draft” to see their version beside yours.",
+            },
+            status=409,
+        )
+    except ValidationError as exc:
+        return JsonResponse({"saved": False, "message": " ".join(exc.messages) + " Nothing was saved."}, status=400)
+    saved_at = timezone.localtime()
+    return JsonResponse(
+        {"saved": True, "at": saved_at.isoformat(), "message": f"All changes saved at {saved_at:%H:%M}."}
     )
 
 

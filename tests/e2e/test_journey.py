@@ -7,6 +7,7 @@ the approved profile. Every page is screenshotted and scanned with axe-core.
 """
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -188,7 +189,8 @@ def test_audit_journey(browser, live_server, people, journey):
     page, driver, visit = open_as(browser, live_server, "officer", viewport, driver_class, f"{journey}-officer-again")
     visits.append(visit)
     driver.press(f'a[href="/audits/{audit.pk}/"]')
-    expect(page.get_by_text("Please add evidence for the Responded to answers.")).to_be_visible()
+    returned = page.get_by_role("region", name=re.compile("^Returned by"))
+    expect(returned.get_by_text("Please add evidence for the Responded to answers.")).to_be_visible()
     visit.check("returned audit")
     driver.press(f'a[href="/audits/{audit.pk}/responded-to/"]')
     first = Question.objects.filter(factor="responded_to").order_by("order").first().code

@@ -48,6 +48,7 @@ EXPECTED = {
     # Reopening a draft is refused with a message on the audit's page (nothing changes).
     "reopen": {("POST", r): s for r, s in zip(ROLES, [403, 302, 403, 404], strict=True)},
     "history": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "autosave": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
 }
 
 # How to fill each URL parameter, by its name in the pattern. A new parameter name fails
@@ -71,6 +72,7 @@ def post_data(name, audit):
     return {
         "create": {"service": "", "period": "2025/26"},
         "step": step_post_data(audit),
+        "autosave": step_post_data(audit),
         "review": {"decision": "approve", "version": audit.version},
         "council-settings": {"benchmark_opt_in": "on"},
         "reopen": {"reason": "Figures corrected"},
