@@ -413,3 +413,46 @@ class FactorScore(models.Model):
     @property
     def factor_index(self) -> int:
         return FACTOR_ORDER.index(self.factor)
+
+
+class BundleState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Rendering"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ReportBundle(models.Model):
+    """Every PDF report of a council in one zip file, rendered by a background task
+    (``audits.tasks.render_report_bundle``). The file is kept in the database so that any
+    app server can hand it out, whichever worker made it."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="report_bundles")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=10, choices=BundleState.choices, default=BundleState.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Reports rendered so far.")
+    total = models.PositiveIntegerField(default=0, help_text="Reports to render; known once the task starts.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=BundleState.values), name="report_bundle_state_valid"),
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="report_bundle_done_le_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reports of {self.council} requested {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (BundleState.DONE, BundleState.FAILED)

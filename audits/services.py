@@ -28,6 +28,7 @@ from .models import (
     FactorScore,
     Framework,
     Question,
+    ReportBundle,
     Service,
 )
 
@@ -438,3 +439,17 @@ def council_set_benchmark(*, council: Council, user, opt_in: bool) -> Council:
     council.save(update_fields=["benchmark_opt_in"])
     logger.info("council %s: %s %s the benchmark", council.pk, user, "joined" if opt_in else "left")
     return council
+
+
+@transaction.atomic
+def report_bundle_request(*, council: Council, user) -> ReportBundle:
+    """Queue the rendering of every report of the council (audits.tasks.render_report_bundle).
+    The task row is written in this transaction, so a worker sees it only once it is committed."""
+    from .tasks import render_report_bundle
+
+    bundle = ReportBundle.objects.create(council=council, requested_by=user)
+    result = render_report_bundle.enqueue(bundle.pk)
+    bundle.task_id = str(result.id)
+    bundle.save(update_fields=["task_id"])
+    logger.info("report bundle %s of %s requested by %s (task %s)", bundle.pk, council, user, result.id)
+    return bundle

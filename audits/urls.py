@@ -5,9 +5,22 @@ from . import views
 app_name = "audits"
 
 urlpatterns = [
+    path("about/", views.about, name="about"),
     path("audits/", views.audit_list, name="list"),
     path("councils/<slug:council_slug>/audits/new/", views.audit_create, name="create"),
     path("councils/<slug:council_slug>/report.pdf", views.council_report, name="council-report"),
+    path("councils/<slug:council_slug>/reports/", views.council_reports, name="council-reports"),
+    path("councils/<slug:council_slug>/reports/<int:bundle_id>/", views.report_bundle, name="report-bundle"),
+    path(
+        "councils/<slug:council_slug>/reports/<int:bundle_id>/progress.json",
+        views.report_bundle_progress,
+        name="report-bundle-progress",
+    ),
+    path(
+        "councils/<slug:council_slug>/reports/<int:bundle_id>/reports.zip",
+        views.report_bundle_download,
+        name="report-bundle-download",
+    ),
     path("dashboard/", views.dashboard_picker, name="dashboard-picker"),
     path("councils/<slug:council_slug>/dashboard/", views.dashboard, name="dashboard"),
     path("councils/<slug:council_slug>/dashboard.csv", views.dashboard_csv, name="dashboard-csv"),

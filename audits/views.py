@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .dashboard import build_dashboard, dashboard_csv_rows
-from .factors import FACTOR_ORDER, FACTOR_SLUGS, SLUG_FACTORS, Factor
+from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
 from .forms import (
     AnswerForm,
     AuditCreateForm,
@@ -28,7 +28,7 @@ from .forms import (
     answer_data,
     fingerprint,
 )
-from .models import Audit, AuditStatus, Role
+from .models import Audit, AuditStatus, BundleState, ReportBundle, Role
 from .permissions import (
     Action,
     audits_visible_to,
@@ -38,7 +38,7 @@ from .permissions import (
     may,
     roles_of,
 )
-from .reports.data import build_audit_report, build_council_report
+from .reports.data import build_audit_report, build_council_report, latest_approved_audits
 from .reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
@@ -424,3 +424,63 @@ def council_settings(request: HttpRequest, council_slug: str) -> HttpResponse:
         messages.success(request, "Settings saved.")
         return redirect("audits:dashboard", council_slug=council.slug)
     return render(request, "audits/council_settings.html", {"council": council, "form": form})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """What CLEAR is: the five factors and their responses. No queries (the bench's baseline)."""
+    rows = [(Factor(f).label, FACTOR_QUESTIONS[f], FACTOR_RESPONSES[f]) for f in FACTOR_ORDER]
+    return render(request, "about.html", {"rows": rows})
+
+
+BUNDLES_SHOWN = 5
+
+
+@require_http_methods(["GET", "POST"])
+def council_reports(request: HttpRequest, council_slug: str) -> HttpResponse:
+    council = get_council_for_user(request.user, council_slug)
+    if request.method == "POST":
+        bundle = services.report_bundle_request(council=council, user=request.user)
+        return redirect("audits:report-bundle", council_slug=council.slug, bundle_id=bundle.pk)
+    audits = latest_approved_audits(council)
+    bundles = ReportBundle.objects.filter(council=council).defer("content")[:BUNDLES_SHOWN]
+    return render(request, "audits/council_reports.html", {"council": council, "audits": audits, "bundles": bundles})
+
+
+def _bundle(request: HttpRequest, council_slug: str, bundle_id: int) -> ReportBundle:
+    council = get_council_for_user(request.user, council_slug)
+    bundle = (
+        ReportBundle.objects.filter(council=council, pk=bundle_id).defer("content").select_related("council").first()
+    )
+    if bundle is None:
+        raise Http404("No such report bundle.")
+    return bundle
+
+
+def report_bundle(request: HttpRequest, council_slug: str, bundle_id: int) -> HttpResponse:
+    bundle = _bundle(request, council_slug, bundle_id)
+    return render(request, "audits/report_bundle.html", {"council": bundle.council, "bundle": bundle})
+
+
+def report_bundle_progress(request: HttpRequest, council_slug: str, bundle_id: int) -> JsonResponse:
+    """For static/js/progress.js: how far the rendering has got."""
+    bundle = _bundle(request, council_slug, bundle_id)
+    return JsonResponse(
+        {
+            "state": bundle.state,
+            "label": bundle.get_state_display(),
+            "done": bundle.done,
+            "total": bundle.total,
+            "percent": bundle.percent,
+            "finished": bundle.is_finished,
+        }
+    )
+
+
+def report_bundle_download(request: HttpRequest, council_slug: str, bundle_id: int) -> HttpResponse:
+    bundle = _bundle(request, council_slug, bundle_id)
+    if bundle.state != BundleState.DONE:
+        raise Http404("These reports are not ready.")
+    content = ReportBundle.objects.values_list("content", flat=True).get(pk=bundle.pk)
+    response = HttpResponse(bytes(content), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{bundle.filename}"'
+    return response

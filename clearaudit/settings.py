@@ -89,8 +89,15 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "audits",
 ]
+
+# Work that takes long (rendering every report of a council) runs as a background task. The
+# queue is a table in the same database (django-tasks-db), so workers run on any machine that
+# reaches the database: `manage.py db_worker` (make demo starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,7 +12,7 @@ Two layers:
 import pytest
 from django.urls import reverse
 
-from audits.models import Answer, Audit, AuditEvent, Council
+from audits.models import Answer, Audit, AuditEvent, BundleState, Council, ReportBundle
 from audits.urls import app_name, urlpatterns
 
 from .helpers import step_post_data
@@ -49,14 +49,37 @@ EXPECTED = {
     "reopen": {("POST", r): s for r, s in zip(ROLES, [403, 302, 403, 404], strict=True)},
     "history": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "autosave": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
+    "about": {("GET", r): 200 for r in ROLES},
+    # Everyone who may read the reports may have them rendered into one zip.
+    "council-reports": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 302, 404], strict=True)},
+    },
+    "report-bundle": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "report-bundle-progress": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "report-bundle-download": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
 }
+
 
 # How to fill each URL parameter, by its name in the pattern. A new parameter name fails
 # the walk with a message saying to add it here.
+def finished_bundle(audit):
+    return ReportBundle.objects.create(
+        council=audit.council,
+        requested_by=audit.created_by,
+        state=BundleState.DONE,
+        done=1,
+        total=1,
+        filename="reports.zip",
+        content=b"PK",
+    ).pk
+
+
 PARAMETERS = {
     "pk": lambda audit: audit.pk,
     "council_slug": lambda audit: audit.council.slug,
     "factor": lambda audit: "can-do",
+    "bundle_id": finished_bundle,
 }
 
 
