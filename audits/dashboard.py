@@ -15,13 +15,16 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Count, Max
 
 from . import charts, scoring
 from .factors import FACTOR_ORDER, Factor
 from .models import Audit, AuditStatus, Council, FactorScore, PolicyResponse, Service
 
 BENCHMARK_MINIMUM = 5
+BENCHMARK_CACHE_KEY = "clearaudit:benchmark-profiles:v1"
 
 
 @dataclass(frozen=True)
@@ -151,30 +154,46 @@ def _cell(score: float | None) -> Cell:
     return Cell(score, band.label if band else "No score", background, colour)
 
 
-def _benchmark(council: Council, own: list[scoring.FactorProfile]) -> tuple[int, list[BenchmarkRow]]:
+def benchmark_profiles() -> dict[int, dict[str, float]]:
+    """Each opted-in council's mean factor scores over its latest approved period, by council id.
+
+    The same for every dashboard and costly at national scale (it reads every opted-in
+    council's approved scores), so it is cached for BENCHMARK_CACHE_SECONDS; approving an audit
+    and opting in or out clear it (see services).
+    """
+    cached = cache.get(BENCHMARK_CACHE_KEY)
+    if cached is not None:
+        return cached
+    # Two steps, so that only the latest period's scores are read (index audit_approved_council_period).
+    approved = Audit.objects.approved().filter(council__benchmark_opt_in=True).order_by()
+    latest = dict(approved.values("council_id").annotate(latest=Max("period")).values_list("council_id", "latest"))
     rows = (
-        FactorScore.objects.filter(
-            audit__status=AuditStatus.APPROVED,
-            audit__superseded_at__isnull=True,
-            audit__council__benchmark_opt_in=True,
-            score__isnull=False,
-        )
+        FactorScore.objects.filter(audit__in=approved.filter(period__in=set(latest.values())), score__isnull=False)
+        .order_by()
         .values("audit__council_id", "audit__period", "factor")
         .annotate(mean=Avg("score"))
     )
-    latest: dict[int, str] = {}
-    values: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
+    profiles: dict[int, dict[str, float]] = {council_id: {} for council_id in latest}
     for row in rows:
-        key = (row["audit__council_id"], row["audit__period"])
-        values[key][row["factor"]] = row["mean"]
-        latest[key[0]] = max(latest.get(key[0], ""), key[1])
-    contributors = len(latest)
+        if latest[row["audit__council_id"]] == row["audit__period"]:
+            profiles[row["audit__council_id"]][row["factor"]] = row["mean"]
+    cache.set(BENCHMARK_CACHE_KEY, profiles, settings.BENCHMARK_CACHE_SECONDS)
+    return profiles
+
+
+def forget_benchmark() -> None:
+    cache.delete(BENCHMARK_CACHE_KEY)
+
+
+def _benchmark(council: Council, own: list[scoring.FactorProfile]) -> tuple[int, list[BenchmarkRow]]:
+    profiles = benchmark_profiles()
+    contributors = len(profiles)
     if not council.benchmark_opt_in or contributors < BENCHMARK_MINIMUM:
         return contributors, []
     own_scores = {p.factor: p.score for p in own}
     result = []
     for factor in FACTOR_ORDER:
-        scores = [values[(c, p)][factor] for c, p in latest.items() if factor in values[(c, p)]]
+        scores = [scores[factor] for scores in profiles.values() if factor in scores]
         quartiles = None
         if len(scores) >= BENCHMARK_MINIMUM:
             q1, q2, q3 = statistics.quantiles(scores, n=4, method="inclusive")
@@ -185,16 +204,20 @@ def _benchmark(council: Council, own: list[scoring.FactorProfile]) -> tuple[int,
 
 def build_dashboard(council: Council, *, period: str | None = None, service: Service | None = None) -> Dashboard:
     services = list(council.services.order_by("name"))
-    periods = sorted(set(Audit.objects.filter(council=council).values_list("period", flat=True)), reverse=True)
+    periods = sorted(
+        set(Audit.objects.filter(council=council).order_by().values_list("period", flat=True).distinct()), reverse=True
+    )
     period = period or (periods[0] if periods else "")
 
     audit_rows = Audit.objects.approved().filter(council=council)
     if service is not None:
         audit_rows = audit_rows.filter(service=service)
-    audit_rows = list(audit_rows.values("pk", "service_id", "period"))
+    audit_rows = list(audit_rows.order_by().values("pk", "service_id", "period"))
     stored: dict[int, list[scoring.FactorProfile]] = defaultdict(list)
-    for row in FactorScore.objects.filter(audit_id__in=[a["pk"] for a in audit_rows]).values(
-        "audit_id", "factor", "score", "answered", "dont_know", "total", "evidenced", "evidence_strength"
+    for row in (
+        FactorScore.objects.filter(audit_id__in=[a["pk"] for a in audit_rows])
+        .order_by()
+        .values("audit_id", "factor", "score", "answered", "dont_know", "total", "evidenced", "evidence_strength")
     ):
         stored[row["audit_id"]].append(_stored_profile(row))
     approved = [
@@ -261,7 +284,7 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
     wip_rows = Audit.objects.filter(council=council, period=period)
     if service is not None:
         wip_rows = wip_rows.filter(service=service)
-    counts = Counter(dict(wip_rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n")))
+    counts = Counter(dict(wip_rows.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")))
     work_in_progress = {label: counts.get(value, 0) for value, label in AuditStatus.choices}
 
     evidence = [

@@ -252,6 +252,12 @@ class Audit(models.Model):
         ]
         indexes = [
             models.Index(fields=["council", "status"], name="audit_council_status"),
+            # The benchmark's latest approved period per council, and dashboards' approved audits.
+            models.Index(
+                fields=["council", "period"],
+                condition=Q(status="approved", superseded_at__isnull=True),
+                name="audit_approved_council_period",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import scoring
+from .dashboard import forget_benchmark
 from .models import (
     Answer,
     Audit,
@@ -304,6 +305,8 @@ def audit_approve(*, audit: Audit, user, expected_version: int | None = None) ->
     locked.version += 1
     locked.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
     _status_event(locked, user, EventKind.APPROVED, AuditStatus.SUBMITTED)
+    forget_benchmark()
+    transaction.on_commit(forget_benchmark)  # again, in case a request cached it before the commit
     # Earlier approved revisions of the same scope and period stay as they were, marked as
     # superseded so that dashboards and council reports count this revision alone.
     earlier = Audit.objects.filter(
@@ -437,6 +440,8 @@ def recompute_scores(*, audit: Audit) -> list[FactorScore]:
 def council_set_benchmark(*, council: Council, user, opt_in: bool) -> Council:
     council.benchmark_opt_in = opt_in
     council.save(update_fields=["benchmark_opt_in"])
+    forget_benchmark()
+    transaction.on_commit(forget_benchmark)  # again, in case a request cached it before the commit
     logger.info("council %s: %s %s the benchmark", council.pk, user, "joined" if opt_in else "left")
     return council
 

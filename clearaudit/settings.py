@@ -97,6 +97,12 @@ INSTALLED_APPS = [
 # Work that takes long (rendering every report of a council) runs as a background task. The
 # queue is a table in the same database (django-tasks-db), so workers run on any machine that
 # reaches the database: `manage.py db_worker` (make demo starts one).
+# The cache holds the anonymised benchmark (one national aggregate) for BENCHMARK_CACHE_SECONDS.
+# It is per process: the app server that records an approval refreshes at once, the others
+# within that time. Nothing else is cached, so no shared cache server is needed.
+BENCHMARK_CACHE_SECONDS = env_int("BENCHMARK_CACHE_SECONDS", 600)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clearaudit"}}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 MIDDLEWARE = [

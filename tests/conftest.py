@@ -30,6 +30,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts without the cached benchmark of the test before."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _user(username, council=None, role=None, **extra):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
     if council is not None:

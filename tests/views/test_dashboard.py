@@ -141,3 +141,20 @@ def test_the_picker_lists_several_councils(client_for, council, other_council, c
     Membership.objects.create(user=councillor, council=other_council, role=Role.COUNCILLOR)
     page = client_for(councillor).get("/dashboard/").content.decode()
     assert "Ynys Môn" in page and "Rhondda Cynon Taf" in page
+
+
+def test_the_cached_benchmark_follows_approvals_and_opt_outs(client_for, council, officer, manager, councillor):
+    """The benchmark is cached (it reads every opted-in council); approving and opting out refresh it."""
+    council.benchmark_opt_in = True
+    council.save()
+    councils = []
+    for i in range(4):
+        other = Council.objects.create(name=f"Other Council {i}", slug=f"other-{i}", benchmark_opt_in=True)
+        approved(other, None, "2026/27", _user(f"o{i}", other, Role.OFFICER), _user(f"m{i}", other, Role.MANAGER), 2)
+        councils.append(other)
+    client = client_for(councillor)
+    assert "(4 of the 5 needed)" in client.get("/councils/ynys-mon/dashboard/").content.decode()
+    approved(council, None, "2026/27", officer, manager, 3)  # the fifth contributor
+    assert "across the 5 councils that opted in" in client.get("/councils/ynys-mon/dashboard/").content.decode()
+    services.council_set_benchmark(council=councils[0], user=manager, opt_in=False)
+    assert "(4 of the 5 needed)" in client.get("/councils/ynys-mon/dashboard/").content.decode()
