@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audits', '0007_report_bundle'),
+        ("audits", "0007_report_bundle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='audit',
-            index=models.Index(condition=models.Q(('status', 'approved'), ('superseded_at__isnull', True)), fields=['council', 'period'], name='audit_approved_council_period'),
+            model_name="audit",
+            index=models.Index(
+                condition=models.Q(("status", "approved"), ("superseded_at__isnull", True)),
+                fields=["council", "period"],
+                name="audit_approved_council_period",
+            ),
         ),
     ]
