@@ -154,12 +154,7 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
         if step_form.is_valid() and all(f.is_valid() for f in forms):
             touched = [f for f in forms if f.is_touched()]
             try:
-                services.answers_save(
-                    audit=audit,
-                    user=request.user,
-                    answers=[f.to_data() for f in touched],
-                    expected_version=step_form.cleaned_data["version"],
-                )
+                _save_answers(request, audit, touched, step_form)
             except services.EditConflictError as exc:
                 conflict = exc
                 forms = _forms_after_conflict(request, audit, factor, touched)
@@ -202,6 +197,16 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
     )
 
 
+def _save_answers(request: HttpRequest, audit, touched: list[AnswerForm], step_form: StepForm) -> None:
+    """Save the answers the officer changed, against the audit version their page loaded."""
+    services.answers_save(
+        audit=audit,
+        user=request.user,
+        answers=[f.to_data() for f in touched],
+        expected_version=step_form.cleaned_data["version"],
+    )
+
+
 @require_POST
 def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
     """Save what the officer typed so far on one step; answers in JSON for static/js/autosave.js.
@@ -230,14 +235,8 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
         return JsonResponse(
             {"saved": False, "invalid": codes, "message": f"Not saved: {', '.join(codes)} need attention."}, status=400
         )
-    touched = [f for f in forms if f.is_touched()]
     try:
-        services.answers_save(
-            audit=audit,
-            user=request.user,
-            answers=[f.to_data() for f in touched],
-            expected_version=step_form.cleaned_data["version"],
-        )
+        _save_answers(request, audit, [f for f in forms if f.is_touched()], step_form)
     except services.EditConflictError as exc:
         codes = [row.question.code for row in rows if row.question.pk in exc.changed]
         return JsonResponse(

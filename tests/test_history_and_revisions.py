@@ -2,6 +2,7 @@
 audit as a new revision that leaves the approved one exactly as it was."""
 
 import dataclasses
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -183,6 +184,8 @@ class TestReopenPage:
         assert response.status_code == 302 and response.url == f"/audits/{new.pk}/"
         page = client.get(response.url).content.decode()
         assert "Revision 2, reopened from" in page and "Corrected survey figures." in page
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert title.strip().startswith("Ynys Môn – Planning – 2026/27 (revision 2)") and "<" not in title
         old = client.get(f"/audits/{approved_audit.pk}/").content.decode()
         assert "It was reopened as" in old and "Reopen as revision" not in old
 
