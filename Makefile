@@ -23,6 +23,9 @@ demo: $(BIN)/.installed
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "CLEAR Audit demo: http://127.0.0.1:$(PORT)/  (logins in README.md, password clear-demo; Ctrl+C to stop)"
+	@# The background task worker (renders report bundles) runs beside the web server and stops with it.
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py db_worker --queue-name default --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 test: $(BIN)/.installed
@@ -33,12 +36,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed
-	scripts/apt-ensure $$(cat scripts/debian-packages.txt)
-	SECRET_KEY=bench-only-not-secret scripts/with-postgres bash -c '\
-	    $(BIN)/python manage.py migrate --no-input -v0 && \
-	    $(BIN)/python manage.py collectstatic --no-input -v0 && \
-	    LOG_LEVEL=WARNING $(BIN)/python manage.py bench_reports'
-
+	scripts/apt-ensure $$(cat scripts/debian-packages.txt) wrk
+	SECRET_KEY=bench-only-not-secret scripts/with-postgres scripts/bench
 
 lock:
 	rm -rf /tmp/clearaudit-lock && $(PYTHON) -m venv /tmp/clearaudit-lock
