@@ -12,6 +12,7 @@ Rules (also in docs/scoring.md, "A council's profile"):
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from .models import Audit, AuditStatus, Council, FactorScore, PolicyResponse, Se
 
 BENCHMARK_MINIMUM = 5
 BENCHMARK_CACHE_KEY = "clearaudit:benchmark-profiles:v1"
+BENCHMARK_GENERATION_KEY = "clearaudit:benchmark-generation"
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,15 @@ def benchmark_profiles() -> dict[int, dict[str, float]]:
 
 def forget_benchmark() -> None:
     cache.delete(BENCHMARK_CACHE_KEY)
+    cache.set(BENCHMARK_GENERATION_KEY, time.time_ns(), None)  # dashboards cached before are out of date
+
+
+def dashboard_stamp(council: Council) -> str:
+    """Changes whenever what the council's dashboard shows may have changed: an audit of the
+    council saved, created or deleted, or the benchmark refreshed. One small query."""
+    from .selectors import audits_stamp
+
+    return f"{audits_stamp(Audit.objects.filter(council=council))}.{cache.get(BENCHMARK_GENERATION_KEY, 0)}"
 
 
 def _benchmark(council: Council, own: list[scoring.FactorProfile]) -> tuple[int, list[BenchmarkRow]]:

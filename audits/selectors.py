@@ -5,30 +5,37 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from . import charts, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
-from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, PolicyResponse, Question
+from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, FactorScore, PolicyResponse, Question
 
 
-def question_counts_by_framework(framework_ids) -> dict[int, int]:
-    rows = Question.objects.filter(framework_id__in=set(framework_ids)).values("framework_id").annotate(n=Count("pk"))
-    return {row["framework_id"]: row["n"] for row in rows}
+def audits_stamp(audits: QuerySet[Audit]) -> str:
+    """Changes whenever any of these audits is saved, created or deleted (one small query):
+    part of the cache keys of pages built from them."""
+    row = audits.order_by().aggregate(changed=Max("updated_at"), n=Count("pk"))
+    return f"{row['n']}.{row['changed'].timestamp() if row['changed'] else 0}"
 
 
 def audit_list(audits: QuerySet[Audit]) -> QuerySet[Audit]:
-    """Audits with what the list shows: scope names and the number of answered questions."""
-    return audits.select_related("council", "service").annotate(
-        answered_count=Count("answers", filter=Q(answers__rating__isnull=False) | Q(answers__dont_know=True))
-    )
+    """Audits with the scope names the list shows (progress: ``with_progress``, per page)."""
+    return audits.select_related("council", "service")
 
 
 def with_progress(audits: list[Audit]) -> list[Audit]:
-    """Set ``question_count`` on each audit of a page (one query for all of them)."""
-    totals = question_counts_by_framework(a.framework_id for a in audits)
+    """Set ``answered_count`` and ``question_count`` on each audit of a page, in one query: from
+    the stored factor scores, which count rated and "don't know" answers per factor."""
+    rows = (
+        FactorScore.objects.filter(audit_id__in=[a.pk for a in audits])
+        .order_by()
+        .values("audit_id")
+        .annotate(answered=Sum("answered") + Sum("dont_know"), total=Sum("total"))
+    )
+    progress = {row["audit_id"]: (row["answered"], row["total"]) for row in rows}
     for audit in audits:
-        audit.question_count = totals.get(audit.framework_id, 0)
+        audit.answered_count, audit.question_count = progress.get(audit.pk, (0, 0))
     return audits
 
 

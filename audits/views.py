@@ -4,7 +4,9 @@ service, redirect. What the pages show is assembled in audits.selectors."""
 from __future__ import annotations
 
 import csv
+import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,10 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .dashboard import build_dashboard, dashboard_csv_rows
+from .dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
 from .forms import (
     AnswerForm,
@@ -53,9 +56,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     council_slug = request.GET.get("council", "")
     if council_slug:
         audits = audits.filter(council__slug=council_slug)
-    page = Paginator(selectors.audit_list(audits).order_by("-period", "council__name", "service__name"), PAGE_SIZE)
-    page = page.get_page(request.GET.get("page"))
-    selectors.with_progress(page.object_list)
+
+    def page():
+        paginator = Paginator(
+            selectors.audit_list(audits).order_by("-period", "council__name", "service__name"), PAGE_SIZE
+        )
+        chosen = paginator.get_page(request.GET.get("page"))
+        selectors.with_progress(chosen.object_list)
+        return chosen
+
     roles = roles_of(request.user)
     councils = list(councils_visible_to(request.user))
     for council in councils:
@@ -65,7 +74,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         request,
         "audits/list.html",
         {
-            "page": page,
+            # Built only when the cached table is missing or out of date (see the template).
+            "page": SimpleLazyObject(page),
+            "stamp": selectors.audits_stamp(audits_visible_to(request.user)),
+            "council_ids": ".".join(str(c.pk) for c in councils),
+            "cache_seconds": settings.BENCHMARK_CACHE_SECONDS,
             "councils": councils,
             "statuses": AuditStatus.choices,
             "status": status,
@@ -387,8 +400,8 @@ def dashboard_picker(request: HttpRequest) -> HttpResponse:
     return render(request, "audits/dashboard_picker.html", {"councils": councils})
 
 
-def _dashboard(request: HttpRequest, council_slug: str):
-    council = get_council_for_user(request.user, council_slug)
+def _dashboard(request: HttpRequest, council_slug: str, council=None):
+    council = council or get_council_for_user(request.user, council_slug)
     form = DashboardFilterForm(request.GET or None, council=council)
     period, service = "", None
     if form.is_bound and form.is_valid():
@@ -397,8 +410,17 @@ def _dashboard(request: HttpRequest, council_slug: str):
 
 
 def dashboard(request: HttpRequest, council_slug: str) -> HttpResponse:
-    form, data = _dashboard(request, council_slug)
-    context = {"form": form, "d": data, "may_manage": may(request.user, Action.MANAGE, data.council.pk)}
+    council = get_council_for_user(request.user, council_slug)
+    built = functools.cache(lambda: _dashboard(request, council_slug, council))
+    context = {
+        "council": council,
+        # Built only when the page's cached body is missing or out of date (see the template).
+        "form": SimpleLazyObject(lambda: built()[0]),
+        "d": SimpleLazyObject(lambda: built()[1]),
+        "stamp": dashboard_stamp(council),
+        "cache_seconds": settings.BENCHMARK_CACHE_SECONDS,
+        "may_manage": may(request.user, Action.MANAGE, council.pk),
+    }
     return render(request, "audits/dashboard.html", context)
 
 
@@ -440,9 +462,16 @@ def council_reports(request: HttpRequest, council_slug: str) -> HttpResponse:
     if request.method == "POST":
         bundle = services.report_bundle_request(council=council, user=request.user)
         return redirect("audits:report-bundle", council_slug=council.slug, bundle_id=bundle.pk)
-    audits = latest_approved_audits(council)
     bundles = ReportBundle.objects.filter(council=council).defer("content")[:BUNDLES_SHOWN]
-    return render(request, "audits/council_reports.html", {"council": council, "audits": audits, "bundles": bundles})
+    context = {
+        "council": council,
+        # Read only when the cached list is missing or out of date (see the template).
+        "audits": SimpleLazyObject(lambda: latest_approved_audits(council)),
+        "stamp": selectors.audits_stamp(Audit.objects.filter(council=council)),
+        "cache_seconds": settings.BENCHMARK_CACHE_SECONDS,
+        "bundles": bundles,
+    }
+    return render(request, "audits/council_reports.html", context)
 
 
 def _bundle(request: HttpRequest, council_slug: str, bundle_id: int) -> ReportBundle:

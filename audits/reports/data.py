@@ -12,6 +12,7 @@ from datetime import datetime
 
 import markdown
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -342,9 +343,11 @@ def _cell(score: float | None) -> HeatCell:
 
 def latest_approved_audits(council: Council) -> list[Audit]:
     """The latest approved audit of each scope (the whole council and each service)."""
+    approved = Audit.objects.approved().filter(council=council).order_by()
+    latest_periods = set(approved.values("service_id").annotate(p=Max("period")).values_list("p", flat=True))
     latest: dict[int | None, Audit] = {}
     for audit in (
-        Audit.objects.approved().filter(council=council).select_related("service").order_by("-period", "-approved_at")
+        approved.filter(period__in=latest_periods).select_related("service").order_by("-period", "-approved_at")
     ):
         latest.setdefault(audit.service_id, audit)
     return list(latest.values())

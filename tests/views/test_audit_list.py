@@ -4,6 +4,8 @@ from django.test.utils import CaptureQueriesContext
 from audits import services
 from audits.models import Service
 
+from ..conftest import answer_all
+
 
 def test_it_lists_the_users_councils_audits_with_progress(client_for, audit, officer, other_council, outsider):
     services.audit_create(user=outsider, council=other_council, service=None, period="2026/27")
@@ -40,6 +42,22 @@ def test_query_count_does_not_grow_with_the_number_of_audits(client_for, council
     for i in range(12):
         service = Service.objects.create(council=council, name=f"Service {i}")
         services.audit_create(user=officer, council=council, service=service, period="2026/27")
-    # session, user, memberships, councils, audits count, audits page, question totals,
-    # then the session's sliding expiry: savepoint, update, release
-    assert count() == few == 10
+    # session, user, memberships, the audits' change stamp, councils, audits count, audits page,
+    # progress totals, then the session's sliding expiry: savepoint, update, release
+    assert count() == few == 11
+
+
+def test_the_cached_table_shows_every_change_at_once(client_for, council, officer, manager):
+    """The table is cached until an audit of the user's councils changes."""
+    client = client_for(manager)
+    audit = services.audit_create(user=officer, council=council, service=None, period="2026/27")
+    assert "0 of 34" in client.get("/audits/").content.decode()
+    answer_all(audit, officer)
+    page = client.get("/audits/").content.decode()
+    assert "34 of 34" in page and "Draft" in page
+    services.audit_submit(audit=audit, user=officer)
+    assert "Submitted" in client.get("/audits/").content.decode()
+    services.audit_create(
+        user=officer, council=council, service=Service.objects.create(council=council, name="Parks"), period="2026/27"
+    )
+    assert "Parks" in client.get("/audits/").content.decode()

@@ -91,9 +91,13 @@ def test_query_count_does_not_grow_with_services_audits_or_periods(
         service = Service.objects.create(council=council, name=f"Service {i}")
         for period in ("2023/24", "2024/25"):
             approved(council, service, period, officer, manager, 3)
-    # session, user, memberships, council, services, periods, approved audits, their scores,
-    # policy responses, interventions, work in progress, benchmark; session expiry: savepoint, update, release
-    assert count() == before == 15
+    # session, user, memberships, council, the audits' change stamp, services, periods, approved
+    # audits, their scores, policy responses, interventions, work in progress, benchmark;
+    # session expiry: savepoint, update, release
+    assert count() == before == 16
+    # Unchanged since: the page's body comes from the cache (session, user, memberships,
+    # council, stamp; session expiry).
+    assert count() == 8
 
 
 def test_benchmark_needs_opt_in_and_five_councils_and_names_none(
