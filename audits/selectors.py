@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from . import charts, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
@@ -58,21 +57,22 @@ class FactorStep:
 
 
 def factor_steps(audit: Audit) -> list[FactorStep]:
-    """Progress per factor: questions answered (rated or don't know) out of the total."""
-    totals = Counter(Question.objects.filter(framework_id=audit.framework_id).values_list("factor", flat=True))
-    answered = Counter(
-        Answer.objects.filter(audit=audit)
-        .filter(Q(rating__isnull=False) | Q(dont_know=True))
-        .values_list("question__factor", flat=True)
-    )
+    """Progress per factor: questions answered (rated or don't know) out of the total, from the
+    stored factor scores (kept in step with the answers by services.recompute_scores)."""
+    stored = {
+        row["factor"]: row
+        for row in FactorScore.objects.filter(audit=audit).order_by().values("factor", "answered", "dont_know", "total")
+    }
+    totals = {f: row["total"] for f, row in stored.items()}
+    answered = {f: row["answered"] + row["dont_know"] for f, row in stored.items()}
     return [
         FactorStep(
             factor=f,
             label=Factor(f).label,
             slug=FACTOR_SLUGS[f],
             question=FACTOR_QUESTIONS[f],
-            total=totals[f],
-            answered=answered[f],
+            total=totals.get(f, 0),
+            answered=answered.get(f, 0),
         )
         for f in FACTOR_ORDER
     ]
