@@ -23,6 +23,7 @@ from django.db.models import Avg, Count, Max
 from . import charts, scoring
 from .factors import FACTOR_ORDER, Factor
 from .models import Audit, AuditStatus, Council, FactorScore, PolicyResponse, Service
+from .selectors import audits_stamp
 
 BENCHMARK_MINIMUM = 5
 BENCHMARK_CACHE_KEY = "clearaudit:benchmark-profiles:v1"
@@ -191,8 +192,6 @@ def forget_benchmark() -> None:
 def dashboard_stamp(council: Council) -> str:
     """Changes whenever what the council's dashboard shows may have changed: an audit of the
     council saved, created or deleted, or the benchmark refreshed. One small query."""
-    from .selectors import audits_stamp
-
     return f"{audits_stamp(Audit.objects.filter(council=council))}.{cache.get(BENCHMARK_GENERATION_KEY, 0)}"
 
 

@@ -38,7 +38,6 @@ def render_report_bundle(bundle_id: int) -> int:
                 report = build_audit_report(audit)
                 archive.writestr(report.filename, audit_report_pdf(report))
                 ReportBundle.objects.filter(pk=bundle.pk).update(done=F("done") + 1)
-        bundle.refresh_from_db(fields=["done"])
         bundle.content = buffer.getvalue()
         bundle.filename = f"clear-reports-{slugify(council.name)}-{timezone.localdate():%Y-%m-%d}.zip"
         bundle.state, bundle.finished_at = BundleState.DONE, timezone.now()

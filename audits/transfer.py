@@ -359,7 +359,7 @@ def import_council(tables: dict[str, list[dict]], *, replace: bool = False) -> t
             audit=audit,
             question=question_of(audit, row["question"], "answers"),
             answered_by=users.get(row["answered_by"]),
-            **{k: row[k] for k in ("rating", "dont_know", "confidence", "evidence_notes", "evidence_links")},
+            **{k: row[k] for k in services.ANSWER_FIELDS},
             audit_version=row["audit_version"],
         )
         answer.full_clean(exclude=["audit", "question", "answered_by"], validate_unique=False)
