@@ -159,6 +159,21 @@ class TestReopen:
         assert heat_scores() == (new.pk, {100})
         assert [a.pk for a in latest_approved_audits(council)] == [new.pk]
 
+    def test_the_new_revisions_report_says_which_revision_it_is_and_why(self, approved_audit, manager):
+        import io
+
+        from pypdf import PdfReader
+
+        from audits.reports.pdf import audit_report_pdf
+
+        new = services.audit_reopen(audit=approved_audit, user=manager, reason="Survey figures corrected.")
+        report = build_audit_report(new)
+        cover = PdfReader(io.BytesIO(audit_report_pdf(report))).pages[0].extract_text()
+        assert "Revision" in cover and "Survey figures corrected." in cover
+        assert report.filename.endswith("-r2.pdf") and report.title.endswith("(revision 2)")
+        old_cover = PdfReader(io.BytesIO(audit_report_pdf(build_audit_report(approved_audit)))).pages[0].extract_text()
+        assert "Revision" not in old_cover
+
     def test_only_an_approved_audit_can_be_reopened_and_only_once(self, submitted_audit, manager):
         with pytest.raises(services.AuditStateError, match="Only an approved audit"):
             services.audit_reopen(audit=submitted_audit, user=manager, reason="Recount.")

@@ -130,6 +130,8 @@ class AuditReport:
     moves: tuple[QuestionMove, ...]
     method: SafeString
     generated_at: datetime
+    revision: int = 1
+    reopen_reason: str = ""
 
     @property
     def header(self) -> str:
@@ -245,11 +247,11 @@ def build_audit_report(audit: Audit) -> AuditReport:
         if previous is not None and _rating_label(before_answers.get(q.code)) != _rating_label(answers.get(q.pk))
     )
     scope = audit.scope_label
-    revision, file_revision = (
+    revision_label, file_revision = (
         ("", "") if audit.revision == 1 else (f" (revision {audit.revision})", f"-r{audit.revision}")
     )
     return AuditReport(
-        title=f"CLEAR audit: {audit.council.name}, {scope}, {audit.period}{revision}",
+        title=f"CLEAR audit: {audit.council.name}, {scope}, {audit.period}{revision_label}",
         filename=f"clear-audit-{slugify(audit.council.name)}-{slugify(scope)}-{audit.period.replace('/', '-')}"
         f"{file_revision}.pdf",
         council=audit.council.name,
@@ -280,6 +282,8 @@ def build_audit_report(audit: Audit) -> AuditReport:
         moves=moves,
         method=method_html(),
         generated_at=timezone.now(),
+        revision=audit.revision,
+        reopen_reason=audit.reopen_reason,
     )
 
 
