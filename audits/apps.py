@@ -5,3 +5,6 @@ class AuditsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "audits"
     verbose_name = "CLEAR audits"
+
+    def ready(self) -> None:
+        from . import question_bank  # noqa: F401  (connects its signal receivers)

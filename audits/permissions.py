@@ -42,7 +42,7 @@ def roles_of(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_clear_roles", None)
     if cached is None:
-        cached = dict(user.memberships.values_list("council_id", "role"))
+        cached = dict(user.memberships.order_by().values_list("council_id", "role"))
         user._clear_roles = cached
     return cached
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, QuerySet, Sum
 
-from . import charts, scoring
+from . import charts, question_bank, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
 from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, FactorScore, PolicyResponse, Question
 
@@ -138,13 +138,15 @@ class QuestionRow:
         return self.question.level_text(self.answer.rating) if self.answer else ""
 
 
-def step_rows(audit: Audit, factor: str) -> list[QuestionRow]:
-    questions = list(Question.objects.filter(framework_id=audit.framework_id, factor=factor).order_by("order", "code"))
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(audit=audit, question__in=questions).select_related("answered_by")
-    }
-    return [QuestionRow(q, answers.get(q.pk)) for q in questions]
+def step_rows(audit: Audit, factor: str, *, with_authors: bool = True) -> list[QuestionRow]:
+    """The factor's questions in framework order, each with its answer (None if unanswered)
+    and, ``with_authors``, who gave it."""
+    questions = question_bank.factor_questions(audit.framework_id, factor)
+    answers = Answer.objects.filter(audit=audit, question_id__in=[q.pk for q in questions])
+    if with_authors:
+        answers = answers.select_related("answered_by")
+    by_question = {a.question_id: a for a in answers.order_by()}  # no ordering: it would join the questions
+    return [QuestionRow(q, by_question.get(q.pk)) for q in questions]
 
 
 FIELD_LABELS = {
