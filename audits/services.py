@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from . import scoring
+from . import question_bank, scoring
 from .dashboard import forget_benchmark
 from .models import (
     Answer,
@@ -167,24 +168,32 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
     saved by someone else since ``expected_version``; the caller shows the conflict.
 
     The user's own saves since then are not conflicts: autosave writes while the page stays
-    open on the version it loaded, so that colleagues' saves are still caught."""
-    locked = _lock(audit)
-    _require_editable(locked)
+    open on the version it loaded, so that colleagues' saves are still caught.
+
+    Everything that can be checked before taking the audit's row lock is; under the lock come
+    only the reads and writes that must see the latest version, so that colleagues saving the
+    same audit wait for each other as briefly as possible."""
+    questions = question_bank.questions(audit.framework_id)
+    bank = {q.pk: q for q in questions}
     question_ids = [a.question_id for a in answers]
     if len(set(question_ids)) != len(question_ids):
         raise ValidationError("Each question can be answered once.")
-    questions = {q.pk: q for q in Question.objects.filter(framework_id=locked.framework_id, pk__in=question_ids)}
-    if len(questions) != len(question_ids):
+    if not all(pk in bank for pk in question_ids):
         raise ValidationError("Some answers are for questions that are not in this audit's question bank.")
     for data in answers:
         if data.rating is not None and not 1 <= data.rating <= 4:
-            raise ValidationError(f"{questions[data.question_id].code}: choose a rating from 1 to 4.")
+            raise ValidationError(f"{bank[data.question_id].code}: choose a rating from 1 to 4.")
         if data.rating is not None and data.dont_know:
-            raise ValidationError(f"{questions[data.question_id].code}: choose a rating or “don't know”, not both.")
+            raise ValidationError(f"{bank[data.question_id].code}: choose a rating or “don't know”, not both.")
 
+    factors = {bank[pk].factor for pk in question_ids}
+    locked = _lock(audit)
+    _require_editable(locked)
     fields = ANSWER_FIELDS
+    # Every answer of the factors being saved: to detect conflicts, and to score those factors.
     existing = {
-        a.question_id: a for a in locked.answers.filter(question_id__in=question_ids).select_related("answered_by")
+        a.question_id: a
+        for a in locked.answers.filter(question_id__in=[pk for pk, q in bank.items() if q.factor in factors]).order_by()
     }
     changed = {
         data.question_id: existing[data.question_id]
@@ -195,47 +204,49 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
         and any(getattr(existing[data.question_id], name) != getattr(data, name) for name in fields)
     }
     if changed:
+        prefetch_related_objects(list(changed.values()), "answered_by")  # the conflict names who saved them
         raise EditConflictError(current_version=locked.version, changed=changed)
 
     new_version = locked.version + 1
     now = timezone.now()
-    to_create, to_update, events = [], [], []
+    to_create, updates, events = [], [], []
     for data in answers:
         answer = existing.get(data.question_id)
         values = {name: getattr(data, name) for name in fields}
         if answer is None:
             if not any(values.values()):
                 continue  # nothing entered for this question: no row needed
-            to_create.append(
-                Answer(
-                    audit=locked, question_id=data.question_id, audit_version=new_version, answered_by=user, **values
-                )
+            answer = Answer(
+                audit=locked, question_id=data.question_id, audit_version=new_version, answered_by=user, **values
             )
+            to_create.append(answer)
+            existing[data.question_id] = answer
             after = {name: value for name, value in values.items() if value}
             events.append(_event(locked, user, EventKind.ANSWER, question_id=data.question_id, after=after, at=now))
         elif any(getattr(answer, name) != value for name, value in values.items()):
             changed_names = [name for name, value in values.items() if getattr(answer, name) != value]
             before = {name: getattr(answer, name) for name in changed_names}
-            for name, value in values.items():
-                setattr(answer, name, value)
-            answer.audit_version, answer.answered_by = new_version, user
-            answer.updated_at = now
-            to_update.append(answer)
             after = {name: values[name] for name in changed_names}
+            for name, value in after.items():
+                setattr(answer, name, value)
+            updates.append((answer.pk, after))
             events.append(
                 _event(locked, user, EventKind.ANSWER, question_id=data.question_id, before=before, after=after, at=now)
             )
-    if not to_create and not to_update:
+    if not to_create and not updates:
         return locked
     Answer.objects.bulk_create(to_create)
-    Answer.objects.bulk_update(to_update, [*fields, "audit_version", "answered_by", "updated_at"])
+    # One small UPDATE per changed answer, of its changed fields: an officer's save changes a
+    # few answers, and this is several times faster than a bulk_update's CASE over every field.
+    for pk, after in updates:
+        Answer.objects.filter(pk=pk).update(**after, audit_version=new_version, answered_by=user, updated_at=now)
     AuditEvent.objects.bulk_create(events)
     locked.version = new_version
     locked.save(update_fields=["version", "updated_at"])
-    recompute_scores(audit=locked)
-    logger.info(
-        "audit %s: %s saved %d answers (version %d)", locked.pk, user, len(to_create) + len(to_update), new_version
-    )
+    # ``existing`` now holds every answer of these factors as saved: score them from it.
+    inputs = [answer_input(q, existing[q.pk]) for q in questions if q.pk in existing]
+    _store_scores(locked, dict(Counter(q.factor for q in questions)), inputs, factors)
+    logger.info("audit %s: %s saved %d answers (version %d)", locked.pk, user, len(events), new_version)
     audit.version = locked.version
     return locked
 
@@ -402,18 +413,36 @@ def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
     )
 
 
-def answer_inputs(audit: Audit) -> tuple[dict[str, int], list[scoring.AnswerInput]]:
-    """The audit's answers as scoring inputs, with the number of questions per factor."""
-    counts = Counter(Question.objects.filter(framework_id=audit.framework_id).values_list("factor", flat=True))
-    answers = Answer.objects.filter(audit=audit).select_related("question")
-    return dict(counts), [answer_input(a.question, a) for a in answers]
+def answer_inputs(audit: Audit, factors=None) -> tuple[dict[str, int], list[scoring.AnswerInput]]:
+    """The audit's answers as scoring inputs in framework order (of some ``factors`` only, if
+    given), with the number of questions per factor."""
+    bank = question_bank.questions(audit.framework_id)
+    by_id = {q.pk: q for q in bank if factors is None or q.factor in factors}
+    answers = {
+        a.question_id: a
+        for a in Answer.objects.filter(audit=audit, question_id__in=list(by_id))
+        .only("question_id", *SCORED_FIELDS)
+        .order_by()  # framework order comes from the question bank
+    }
+    inputs = [answer_input(q, answers[q.pk]) for q in bank if q.pk in answers]
+    return question_bank.question_counts(audit.framework_id), inputs
 
 
-@transaction.atomic
-def recompute_scores(*, audit: Audit) -> list[FactorScore]:
-    """Bring the audit's stored FactorScores in step with its answers."""
-    counts, inputs = answer_inputs(audit)
-    profiles = scoring.audit_profile(counts, inputs)
+#: What scoring reads of an answer.
+SCORED_FIELDS = ("rating", "dont_know", "evidence_notes", "evidence_links")
+
+
+@transaction.atomic(savepoint=False)
+def recompute_scores(*, audit: Audit, factors=None) -> list[FactorScore]:
+    """Bring the audit's stored FactorScores in step with its answers: of every factor, or of
+    the ``factors`` whose answers changed."""
+    counts, inputs = answer_inputs(audit, factors)
+    return _store_scores(audit, counts, inputs, factors)
+
+
+def _store_scores(audit: Audit, counts: dict[str, int], inputs: list[scoring.AnswerInput], factors=None):
+    """Write the factor scores of these answers (all five factors, or ``factors``): one statement."""
+    profiles = [p for p in scoring.audit_profile(counts, inputs) if factors is None or p.factor in factors]
     rows = [
         FactorScore(
             audit=audit,

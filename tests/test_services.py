@@ -1,10 +1,13 @@
 """Writes: creating, saving answers, submitting and reviewing audits, and the stored scores."""
 
+import hypothesis
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from hypothesis import strategies as st
 
-from audits import services
+from audits import scoring, services
+from audits.factors import FACTOR_ORDER
 from audits.models import Answer, Audit, AuditStatus, FactorScore, Framework
 
 from .conftest import answer_all, make_question
@@ -177,3 +180,52 @@ def test_current_period_is_the_uk_financial_year():
     assert services.current_period(datetime.date(2027, 3, 31)) == "2026/27"
     assert services.current_period(datetime.date(2027, 4, 1)) == "2027/28"
     assert services.current_period(datetime.date(2099, 6, 1)) == "2099/00"
+
+
+_answer = st.one_of(
+    st.none(),  # left as it is
+    st.builds(
+        dict,
+        rating=st.sampled_from([None, 1, 2, 3, 4, "dk"]),
+        evidence_notes=st.sampled_from(["", "Census 2021", "   "]),
+        evidence_links=st.sampled_from(["", "https://example.org/a"]),
+    ),
+)
+
+
+@hypothesis.settings(
+    max_examples=25, deadline=None, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(saves=st.lists(st.tuples(st.sampled_from(FACTOR_ORDER), st.lists(_answer, min_size=9, max_size=9))))
+def test_stored_scores_after_any_saves_are_what_a_full_recompute_gives(audit, officer, questions, saves):
+    """Saving scores only the factors saved, from the answers held under the lock: after any
+    sequence of saves, every factor's stored score is what scoring the whole audit gives."""
+    start = 2000 + Audit.objects.count()  # a fresh audit for each example (they share the database)
+    audit = services.audit_create(
+        user=officer, council=audit.council, service=None, period=f"{start}/{(start + 1) % 100:02d}"
+    )
+    for factor, values in saves:
+        of_factor = [q for q in questions if q.factor == factor]
+        data = [
+            services.AnswerData(
+                question_id=q.pk,
+                rating=None if v["rating"] in (None, "dk") else v["rating"],
+                dont_know=v["rating"] == "dk",
+                evidence_notes=v["evidence_notes"],
+                evidence_links=v["evidence_links"],
+            )
+            for q, v in zip(of_factor, values, strict=False)
+            if v is not None
+        ]
+        audit.refresh_from_db()
+        services.answers_save(audit=audit, user=officer, answers=data, expected_version=audit.version)
+    stored = {
+        s.factor: (s.score, s.answered, s.dont_know, s.total, s.evidenced, s.evidence_strength)
+        for s in FactorScore.objects.filter(audit=audit)
+    }
+    counts, inputs = services.answer_inputs(audit)
+    expected = {
+        p.factor: (p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
+        for p in scoring.audit_profile(counts, inputs)
+    }
+    assert stored == expected
