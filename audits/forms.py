@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 
@@ -10,6 +11,7 @@ from crispy_forms.layout import Div, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from . import services
@@ -81,15 +83,13 @@ class AnswerForm(forms.Form):
             }
         kwargs.setdefault("initial", initial)
         super().__init__(*args, prefix=question.code, **kwargs)
-        self.fields["rating"].choices = [
-            *(
-                (str(level), format_html("<strong>{} – {}.</strong> {}", level, band.label, text))
-                for (level, text), band in zip(question.levels, BANDS, strict=True)
-            ),
-            (DONT_KNOW, format_html("<strong>Don't know.</strong> {}", "No evidence either way: a gap to fill.")),
-        ]
+        self.fields["rating"].choices = rating_choices(tuple(text for _, text in question.levels))
         self.fields["rating"].label = f"Rating for {question.code}"
-        self.helper = _no_form_tag_helper(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The layout, built when the form is shown (a saved form is only validated)."""
+        return _no_form_tag_helper(
             Layout(
                 Field("loaded"),
                 Field("rating"),
@@ -131,6 +131,18 @@ class AnswerForm(forms.Form):
             evidence_notes=self.cleaned_data["evidence_notes"].strip(),
             evidence_links=self.cleaned_data["evidence_links"],
         )
+
+
+@functools.lru_cache(maxsize=512)
+def rating_choices(levels: tuple[str, ...]) -> list[tuple[str, str]]:
+    """A question's rating choices: its four level descriptors, then "don't know"."""
+    return [
+        *(
+            (str(level), format_html("<strong>{} – {}.</strong> {}", level, band.label, text))
+            for level, (text, band) in enumerate(zip(levels, BANDS, strict=True), start=1)
+        ),
+        (DONT_KNOW, format_html("<strong>Don't know.</strong> {}", "No evidence either way: a gap to fill.")),
+    ]
 
 
 def answer_data(question: Question, answer: Answer | None) -> services.AnswerData:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import question_bank, selectors, services
 from .dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
 from .forms import (
@@ -145,17 +145,27 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
     if factor not in SLUG_FACTORS:
         raise Http404("No such factor.")
     factor = SLUG_FACTORS[factor]
-    action = Action.EDIT if request.method == "POST" else Action.VIEW
-    audit = get_audit_for_user(request.user, pk, action=action)
-    posting = request.method == "POST"
-    editable = may(request.user, Action.EDIT, audit.council_id) and (audit.is_editable or posting)
-    rows = selectors.step_rows(audit, factor)
-    data = request.POST if posting else None
-    forms = [AnswerForm(data, question=row.question, answer=row.answer) for row in rows] if editable else []
-    step_form = StepForm(data, initial={"version": audit.version})
-    conflict, locked, status = None, False, 200
+    if request.method == "POST":
+        return _step_post(request, get_audit_for_user(request.user, pk, action=Action.EDIT), factor)
+    audit = get_audit_for_user(request.user, pk)
+    editable = audit.is_editable and may(request.user, Action.EDIT, audit.council_id)
 
-    if posting and not audit.is_editable:
+    def items():
+        rows = selectors.step_rows(audit, factor, with_authors=not editable)
+        return [(row, AnswerForm(question=row.question, answer=row.answer) if editable else None, None) for row in rows]
+
+    # The questions are read (and their forms built) only when the page's cached copy of them,
+    # kept per audit version, is missing: see "step-questions" in step.html.
+    return _render_step(request, audit, factor, SimpleLazyObject(items), editable=editable, cacheable=editable)
+
+
+def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
+    """Save the step's answers, or show the page again with what the officer typed."""
+    questions = question_bank.factor_questions(audit.framework_id, factor)
+    forms = [AnswerForm(request.POST, question=q) for q in questions]
+    step_form = StepForm(request.POST)
+    conflict, locked, status = None, False, 200
+    if not audit.is_editable:
         # Submitted or approved while this officer was typing: keep their text on screen to copy.
         locked, status = True, 409
         messages.error(
@@ -163,29 +173,47 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
             f"This audit was {audit.get_status_display().lower()} while you were editing: nothing was saved. "
             "Your text is still below so that you can copy it.",
         )
-    elif posting:
-        if step_form.is_valid() and all(f.is_valid() for f in forms):
-            touched = [f for f in forms if f.is_touched()]
-            try:
-                _save_answers(request, audit, touched, step_form)
-            except services.EditConflictError as exc:
-                conflict = exc
-                forms = _forms_after_conflict(request, audit, factor, touched)
-                # The next save overwrites on purpose: the user has now seen the other version.
-                step_form = StepForm(initial={"version": exc.current_version})
-                messages.warning(
-                    request,
-                    "Someone else saved some of these answers after you opened this page. "
-                    "Your text is kept below; compare, then save again to keep your version.",
-                )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages) + " Nothing was saved.")
-            else:
-                messages.success(request, f"{Factor(factor).label}: your answers are saved.")
-                return redirect(_next_url(audit, factor, request.POST.get("next")))
+    elif step_form.is_valid() and all(f.is_valid() for f in forms):
+        touched = [f for f in forms if f.is_touched()]
+        try:
+            _save_answers(request, audit, touched, step_form)
+        except services.EditConflictError as exc:
+            conflict = exc
+            forms = _forms_after_conflict(request, audit, factor, touched)
+            # The next save overwrites on purpose: the user has now seen the other version.
+            step_form = StepForm(initial={"version": exc.current_version})
+            messages.warning(
+                request,
+                "Someone else saved some of these answers after you opened this page. "
+                "Your text is kept below; compare, then save again to keep your version.",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages) + " Nothing was saved.")
         else:
-            messages.error(request, "Some answers need attention (marked below). Nothing was saved yet.")
+            messages.success(request, f"{Factor(factor).label}: your answers are saved.")
+            return redirect(_next_url(audit, factor, request.POST.get("next")))
+    else:
+        messages.error(request, "Some answers need attention (marked below). Nothing was saved yet.")
+    items = [
+        (selectors.QuestionRow(f.question, f.answer), f, conflict.changed.get(f.question.pk) if conflict else None)
+        for f in forms
+    ]
+    return _render_step(
+        request,
+        audit,
+        factor,
+        items,
+        editable=True,
+        locked=locked,
+        conflict=conflict,
+        step_form=step_form,
+        status=status,
+    )
 
+
+def _render_step(
+    request, audit, factor, items, *, editable, cacheable=False, locked=False, conflict=None, step_form=None, status=200
+) -> HttpResponse:
     return render(
         request,
         "audits/step.html",
@@ -195,13 +223,11 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
             "factor_slug": FACTOR_SLUGS[factor],
             "factor_label": Factor(factor).label,
             "steps": selectors.factor_steps(audit),
-            "items": [
-                (row, forms[i] if editable else None, conflict.changed.get(row.question.pk) if conflict else None)
-                for i, row in enumerate(rows)
-            ],
+            "items": items,
+            "cacheable": cacheable,
             "editable": editable,
             "locked": locked,
-            "step_form": step_form,
+            "step_form": step_form or StepForm(initial={"version": audit.version}),
             "conflict": conflict,
             "next_factor": _neighbour(factor, +1),
             "previous_factor": _neighbour(factor, -1),
@@ -240,8 +266,8 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
             },
             status=409,
         )
-    rows = selectors.step_rows(audit, factor)
-    forms = [AnswerForm(request.POST, question=row.question, answer=row.answer) for row in rows]
+    questions = question_bank.factor_questions(audit.framework_id, factor)
+    forms = [AnswerForm(request.POST, question=q) for q in questions]
     step_form = StepForm(request.POST)
     if not step_form.is_valid() or not all(f.is_valid() for f in forms):
         codes = [f.question.code for f in forms if f.errors] or ["the page"]
@@ -251,7 +277,7 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
     try:
         _save_answers(request, audit, [f for f in forms if f.is_touched()], step_form)
     except services.EditConflictError as exc:
-        codes = [row.question.code for row in rows if row.question.pk in exc.changed]
+        codes = [q.code for q in questions if q.pk in exc.changed]
         return JsonResponse(
             {
                 "saved": False,

@@ -69,6 +69,7 @@ def test_a_conflicting_save_is_shown_and_the_users_text_kept(client_for, audit, 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Someone else saved some of these answers" in page
+    assert "Saved meanwhile by Dafydd Roberts" in page
     assert "Dafydd&#x27;s survey notes" in page  # theirs, shown
     assert "Siân&#x27;s own notes" in page  # ours, kept in the fields
     assert Answer.objects.get(question=q).rating == 4
@@ -150,3 +151,33 @@ def test_control_characters_and_oversized_notes_are_refused_with_the_text_kept(c
     page = client.post(step_url(audit), step_post_data(audit, evidence_notes="x" * 5001)).content.decode()
     assert "Ensure this value has at most 5000 characters" in page
     assert not Answer.objects.exists()
+
+
+def test_a_colleagues_save_shows_on_a_step_page_seen_before(client_for, audit, officer, officer_b):
+    client = client_for(officer)
+    assert "Counted by Dafydd" not in client.get(step_url(audit)).content.decode()  # the page is now cached
+    q = Question.objects.get(code="CD2")
+    services.answers_save(
+        audit=audit,
+        user=officer_b,
+        expected_version=audit.version,
+        answers=[services.AnswerData(question_id=q.pk, rating=1, evidence_notes="Counted by Dafydd")],
+    )
+    page = client.get(step_url(audit)).content.decode()
+    assert "Counted by Dafydd" in page
+    assert re.search(r'name="CD2-rating" value="1"[^>]*checked', page)
+
+
+def test_an_unchanged_step_is_shown_again_without_reading_its_answers(client_for, complete_audit, officer, councillor):
+    client = client_for(officer)
+    first = client.get(step_url(complete_audit)).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(step_url(complete_audit)).content.decode()
+    assert not [q["sql"] for q in ctx.captured_queries if "audits_answer" in q["sql"]]
+    assert strip_tokens(again) == strip_tokens(first)
+    # The officer's cached forms are never shown to a councillor, who reads the answers.
+    assert "<textarea" not in client_for(councillor).get(step_url(complete_audit)).content.decode()
+
+
+def strip_tokens(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
