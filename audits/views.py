@@ -222,7 +222,8 @@ def _render_step(
             "factor": factor,
             "factor_slug": FACTOR_SLUGS[factor],
             "factor_label": Factor(factor).label,
-            "steps": selectors.factor_steps(audit),
+            # Progress changes only with a new audit version: the navigation is cached per version.
+            "steps": SimpleLazyObject(lambda: selectors.factor_steps(audit)),
             "items": items,
             "cacheable": cacheable,
             "editable": editable,

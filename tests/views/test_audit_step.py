@@ -155,7 +155,8 @@ def test_control_characters_and_oversized_notes_are_refused_with_the_text_kept(c
 
 def test_a_colleagues_save_shows_on_a_step_page_seen_before(client_for, audit, officer, officer_b):
     client = client_for(officer)
-    assert "Counted by Dafydd" not in client.get(step_url(audit)).content.decode()  # the page is now cached
+    page = client.get(step_url(audit)).content.decode()  # the page is now cached
+    assert "Counted by Dafydd" not in page and "0 of 7 answered" in page
     q = Question.objects.get(code="CD2")
     services.answers_save(
         audit=audit,
@@ -164,7 +165,7 @@ def test_a_colleagues_save_shows_on_a_step_page_seen_before(client_for, audit, o
         answers=[services.AnswerData(question_id=q.pk, rating=1, evidence_notes="Counted by Dafydd")],
     )
     page = client.get(step_url(audit)).content.decode()
-    assert "Counted by Dafydd" in page
+    assert "Counted by Dafydd" in page and "1 of 7 answered" in page
     assert re.search(r'name="CD2-rating" value="1"[^>]*checked', page)
 
 
