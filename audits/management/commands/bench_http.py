@@ -145,9 +145,9 @@ class Command(BaseCommand):
             for r in results
             if r.failed
         ]
-        # Each POST draws new ratings, so each should have saved: a new version of the audit.
+        # Each saving POST draws new ratings, so each should have saved: a new version of the audit.
         audit.refresh_from_db()
-        posts = sum(r.requests for r in results if r.page.method == "POST")
+        posts = sum(r.requests for r in results if r.page.method == "POST" and RATING in r.page.body)
         self.stdout.write(f"The POSTs saved the step {audit.version - version_before} times, {posts} while timed.")
         if audit.version - version_before < posts:
             failures.append(f"only {audit.version - version_before} of the POSTs saved answers")
@@ -208,6 +208,13 @@ def _pages(council: Council, audit: Audit) -> list[Page]:
         Page("audit list", reverse("audits:list")),
         Page(f"{STEP_FACTOR.label} step (GET)", step),
         Page(f"{STEP_FACTOR.label} step (POST, saves)", step, "POST", urllib.parse.urlencode(fields)),
+        # The same form posted again unchanged: everything a save does except the writes.
+        Page(
+            f"{STEP_FACTOR.label} step (POST, no change)",
+            step,
+            "POST",
+            urllib.parse.urlencode(fields).replace(RATING, "2"),
+        ),
         Page("council dashboard", reverse("audits:dashboard", args=[council.slug])),
         Page("council reports page", reverse("audits:council-reports", args=[council.slug])),
     ]
