@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from .models import (
@@ -75,8 +76,35 @@ def framework_in_use(framework) -> bool:
     return framework is not None and framework.audits.exists()
 
 
+class QuestionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [
+            "framework",
+            "factor",
+            "code",
+            "theme",
+            "order",
+            "prompt",
+            "guidance",
+            "level_1",
+            "level_2",
+            "level_3",
+            "level_4",
+        ]
+
+    def clean_framework(self):
+        framework = self.cleaned_data["framework"]
+        if framework_in_use(framework):
+            raise forms.ValidationError(
+                f"Question bank {framework.version} is used by audits and frozen: publish a new version instead."
+            )
+        return framework
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionAdminForm
     list_display = ["code", "factor", "theme", "framework"]
     list_filter = ["framework", "factor"]
     search_fields = ["code", "prompt", "theme"]

@@ -1,9 +1,12 @@
 """The questions of a question bank, read from the database once and then kept in the cache.
 
-A question bank is frozen once any audit uses it (the admin refuses changes; a new version is
-published instead), and every page that reads questions through here belongs to an audit. So a
-bank's questions never go stale: the cache keeps them without a time limit. Saving or deleting a
-question (possible only while its bank is unused) drops the copy all the same.
+A question bank is frozen once any audit uses it (the admin refuses changes, additions and
+deletions; a new version is published instead), and every page that reads questions through
+here belongs to an audit. So a bank's cached questions do not go stale. Two guards all the same:
+saving or deleting a question (possible only while its bank is unused) drops every cached bank
+in this process once the change is committed, and each copy expires after CACHE_SECONDS, which
+bounds how long another app process could keep an old copy (say, of a bank edited after its
+only draft audit was deleted).
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ from __future__ import annotations
 from collections import Counter
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Question
+from .models import Framework, Question
+
+CACHE_SECONDS = 3600
 
 
 def _key(framework_id: int) -> str:
@@ -26,7 +32,7 @@ def questions(framework_id: int) -> list[Question]:
     found = cache.get(_key(framework_id))
     if found is None:
         found = list(Question.objects.filter(framework_id=framework_id).order_by("order", "code"))
-        cache.set(_key(framework_id), found, timeout=None)
+        cache.set(_key(framework_id), found, timeout=CACHE_SECONDS)
     return found
 
 
@@ -42,4 +48,8 @@ def question_counts(framework_id: int) -> dict[str, int]:
 
 @receiver([post_save, post_delete], sender=Question, dispatch_uid="question_bank_forget")
 def _forget(sender, instance: Question, **kwargs) -> None:
-    cache.delete(_key(instance.framework_id))
+    def forget_all() -> None:  # every bank: the question may have moved from one to another
+        cache.delete_many([_key(pk) for pk in Framework.objects.values_list("pk", flat=True)])
+
+    forget_all()
+    transaction.on_commit(forget_all)  # again, in case a request cached the bank before the commit

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from audits.models import Council, Framework, PolicyResponse
+from audits.models import Council, Framework, PolicyResponse, Question
 
 ADMIN_MODELS = ["council", "service", "membership", "framework", "question", "policyresponse", "audit"]
 
@@ -48,3 +48,33 @@ def test_audits_cannot_be_changed_in_the_admin(admin_client_, audit):
     response = admin_client_.get(reverse("admin:audits_audit_change", args=[audit.pk]))
     assert response.status_code == 200
     assert 'name="_save"' not in response.content.decode()
+
+
+def _question_form(framework, code):
+    return {
+        "framework": framework.pk,
+        "factor": "can_do",
+        "code": code,
+        "theme": "Theme",
+        "order": "50",
+        "prompt": "Prompt?",
+        "guidance": "Guidance",
+        "level_1": "one",
+        "level_2": "two",
+        "level_3": "three",
+        "level_4": "four",
+    }
+
+
+def test_no_question_can_be_added_to_a_bank_that_audits_use(admin_client_, audit):
+    used = audit.framework
+    before = Question.objects.count()
+    response = admin_client_.post(reverse("admin:audits_question_add"), _question_form(used, "CD99"))
+    assert response.status_code == 200
+    assert "is used by audits and frozen: publish a new version instead" in response.content.decode()
+    assert Question.objects.count() == before
+    # An unused bank (a draft of the next version) still takes questions.
+    draft = Framework.objects.create(version="2027.1", title="Draft")
+    response = admin_client_.post(reverse("admin:audits_question_add"), _question_form(draft, "CD1"))
+    assert response.status_code == 302
+    assert draft.questions.get().code == "CD1"
