@@ -105,6 +105,28 @@ def test_a_stale_save_of_the_same_question_is_a_conflict(audit, officer, officer
     assert Answer.objects.get(question=q).rating == 1
 
 
+def test_a_colleague_overwriting_an_existing_answer_is_a_conflict_naming_them(audit, officer, officer_b, questions):
+    q = questions[0]
+
+    def save(user, version, rating):
+        return services.answers_save(
+            audit=audit,
+            user=user,
+            answers=[services.AnswerData(question_id=q.pk, rating=rating)],
+            expected_version=version,
+        )
+
+    save(officer_b, audit.version, 2)  # B answers first, then leaves the page open
+    loaded_by_b = audit.version
+    save(officer, audit.version, 3)  # A changes B's answer
+    written = Answer.objects.get(audit=audit, question=q)
+    assert (written.rating, written.answered_by, written.audit_version) == (3, officer, audit.version)
+    with pytest.raises(services.EditConflictError) as caught:
+        save(officer_b, loaded_by_b, 4)
+    assert caught.value.changed[q.pk].answered_by == officer
+    assert Answer.objects.get(audit=audit, question=q).rating == 3
+
+
 def test_stale_saves_of_other_questions_do_not_conflict(audit, officer, officer_b, questions):
     loaded = audit.version
     services.answers_save(
@@ -200,10 +222,25 @@ _answer = st.one_of(
 def test_stored_scores_after_any_saves_are_what_a_full_recompute_gives(audit, officer, questions, saves):
     """Saving scores only the factors saved, from the answers held under the lock: after any
     sequence of saves, every factor's stored score is what scoring the whole audit gives."""
-    start = 2000 + Audit.objects.count()  # a fresh audit for each example (they share the database)
-    audit = services.audit_create(
-        user=officer, council=audit.council, service=None, period=f"{start}/{(start + 1) % 100:02d}"
-    )
+    # A fresh audit for each example: the examples share the database, so it goes at the end.
+    audit = services.audit_create(user=officer, council=audit.council, service=None, period="2030/31")
+    try:
+        _save_all(audit, officer, questions, saves)
+        stored = {
+            s.factor: (s.score, s.answered, s.dont_know, s.total, s.evidenced, s.evidence_strength)
+            for s in FactorScore.objects.filter(audit=audit)
+        }
+        counts, inputs = services.answer_inputs(audit)
+        expected = {
+            p.factor: (p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
+            for p in scoring.audit_profile(counts, inputs)
+        }
+        assert stored == expected
+    finally:
+        audit.delete()
+
+
+def _save_all(audit, officer, questions, saves):
     for factor, values in saves:
         of_factor = [q for q in questions if q.factor == factor]
         data = [
@@ -219,13 +256,3 @@ def test_stored_scores_after_any_saves_are_what_a_full_recompute_gives(audit, of
         ]
         audit.refresh_from_db()
         services.answers_save(audit=audit, user=officer, answers=data, expected_version=audit.version)
-    stored = {
-        s.factor: (s.score, s.answered, s.dont_know, s.total, s.evidenced, s.evidence_strength)
-        for s in FactorScore.objects.filter(audit=audit)
-    }
-    counts, inputs = services.answer_inputs(audit)
-    expected = {
-        p.factor: (p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
-        for p in scoring.audit_profile(counts, inputs)
-    }
-    assert stored == expected
