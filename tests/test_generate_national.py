@@ -1,6 +1,7 @@
 """generate_national: the national data set, small (3 councils, 3 years) so the tests stay quick."""
 
 import io
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -332,3 +333,15 @@ def test_bad_options_are_refused(db, args, message):
     with pytest.raises(CommandError, match=message):
         generate(*args)
     assert not Council.objects.exists()
+
+
+def test_explain_dashboard_shows_the_plan_of_every_dashboard_query(db):
+    generate(*SMALL)
+    out = io.StringIO()
+    call_command("explain_dashboard", "national-bench-council", stdout=out)
+    text = out.getvalue()
+    explained = int(re.search(r"(\d+) queries explained", text)[1])
+    assert explained >= 5  # services, periods, audits, scores, benchmark…
+    assert text.count("Execution Time:") == explained
+    with pytest.raises(CommandError, match="No council"):
+        call_command("explain_dashboard", "nowhere", stdout=io.StringIO())
