@@ -4,6 +4,8 @@ Writes go through ``audits.services``; reads that depend on who is asking go thr
 ``audits.permissions``. Rules that can live in the database do (see each Meta).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -440,10 +442,17 @@ class ReportBundle(models.Model):
     state = models.CharField(max_length=10, choices=BundleState.choices, default=BundleState.QUEUED)
     done = models.PositiveIntegerField(default=0, help_text="Reports rendered so far.")
     total = models.PositiveIntegerField(default=0, help_text="Reports to render; known once the task starts.")
+    progress_at = models.DateTimeField(null=True, blank=True, help_text="When the task last rendered a report.")
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     filename = models.CharField(max_length=200, blank=True)
     content = models.BinaryField(null=True, editable=False)
+
+    #: No worker has taken a bundle queued this long ago: is one running?
+    WAIT_FOR_WORKER = timedelta(minutes=5)
+    #: A running bundle without a new report for this long has lost its worker (one report
+    #: takes seconds; a worker stopped mid-task leaves its bundle "running").
+    STALLED_AFTER = timedelta(minutes=10)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -462,3 +471,18 @@ class ReportBundle(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (BundleState.DONE, BundleState.FAILED)
+
+    def problem(self, now=None) -> str:
+        """Why an unfinished bundle seems stuck, in words for the person waiting; "" if it is not."""
+        now = now or timezone.now()
+        if self.state == BundleState.QUEUED and now - self.requested_at > self.WAIT_FOR_WORKER:
+            return (
+                "No worker has started these reports yet. They will start when one does; if this lasts, "
+                "ask your site administrator to check that the task worker is running."
+            )
+        if self.state == BundleState.RUNNING and now - (self.progress_at or self.requested_at) > self.STALLED_AFTER:
+            return (
+                "The rendering seems to have stopped (its worker may have been restarted). "
+                "Prepare the reports again from the reports page."
+            )
+        return ""

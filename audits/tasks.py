@@ -28,16 +28,17 @@ def render_report_bundle(bundle_id: int) -> int:
     try:
         audits = latest_approved_audits(council)
         bundle.state, bundle.total, bundle.done = BundleState.RUNNING, len(audits) + 1, 0
-        bundle.save(update_fields=["state", "total", "done"])
+        bundle.progress_at = timezone.now()
+        bundle.save(update_fields=["state", "total", "done", "progress_at"])
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
             report = build_council_report(council)
             archive.writestr(report.filename, council_report_pdf(report))
-            ReportBundle.objects.filter(pk=bundle.pk).update(done=F("done") + 1)
+            _count_one(bundle)
             for audit in audits:
                 report = build_audit_report(audit)
                 archive.writestr(report.filename, audit_report_pdf(report))
-                ReportBundle.objects.filter(pk=bundle.pk).update(done=F("done") + 1)
+                _count_one(bundle)
         bundle.content = buffer.getvalue()
         bundle.filename = f"clear-reports-{slugify(council.name)}-{timezone.localdate():%Y-%m-%d}.zip"
         bundle.state, bundle.finished_at = BundleState.DONE, timezone.now()
@@ -50,3 +51,8 @@ def render_report_bundle(bundle_id: int) -> int:
         raise
     logger.info("report bundle %s of %s: %d reports", bundle.pk, council, bundle.total)
     return bundle.total
+
+
+def _count_one(bundle: ReportBundle) -> None:
+    """One more report rendered: progress for the page, and a sign of life (ReportBundle.problem)."""
+    ReportBundle.objects.filter(pk=bundle.pk).update(done=F("done") + 1, progress_at=timezone.now())

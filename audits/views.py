@@ -527,6 +527,7 @@ def report_bundle_progress(request: HttpRequest, council_slug: str, bundle_id: i
             "total": bundle.total,
             "percent": bundle.percent,
             "finished": bundle.is_finished,
+            "problem": bundle.problem(),
         }
     )
 

@@ -3,12 +3,14 @@ the progress, then downloaded."""
 
 import io
 import zipfile
+from datetime import timedelta
 
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from audits import services
-from audits.models import Council, Service
+from audits.models import BundleState, Council, ReportBundle, Service
 
 from ..conftest import answer_all
 from .test_journey import DESKTOP, Mouse, open_as
@@ -42,4 +44,28 @@ def test_the_browser_follows_the_background_rendering_to_the_download(browser, l
         link.click()
     archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
     assert len(archive.namelist()) == 2
+    visit.assert_accessible()
+
+
+def test_a_stuck_bundle_says_so_until_it_moves_again(browser, live_server, people):
+    bundle = ReportBundle.objects.create(council=Council.objects.get(slug="ynys-mon"), requested_by=people["manager"])
+    ReportBundle.objects.filter(pk=bundle.pk).update(requested_at=timezone.now() - timedelta(minutes=10))
+
+    page, _, visit = open_as(browser, live_server, "manager", DESKTOP, Mouse, "stuck-bundle")
+    page.goto(f"/councils/ynys-mon/reports/{bundle.pk}/")
+    problem = page.locator("#bundle-problem")
+    expect(problem).to_contain_text("No worker has started these reports yet")
+    visit.check("no worker")
+
+    # A worker takes it at last: the page notices by itself, and the warning goes.
+    ReportBundle.objects.filter(pk=bundle.pk).update(
+        state=BundleState.RUNNING, total=3, done=1, progress_at=timezone.now()
+    )
+    expect(problem).to_be_hidden(timeout=10000)
+    expect(page.get_by_role("status")).to_contain_text("Rendering: 1 of 3 reports.")
+    # …and it stops for good (its worker was stopped): the page says so and where to go.
+    ReportBundle.objects.filter(pk=bundle.pk).update(progress_at=timezone.now() - timedelta(minutes=11))
+    expect(problem).to_contain_text("The rendering seems to have stopped", timeout=10000)
+    expect(problem.get_by_role("link", name="Back to the reports page")).to_be_visible()
+    visit.check("stalled")
     visit.assert_accessible()

@@ -2,11 +2,13 @@
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from audits import services
 from audits.models import BundleState, ReportBundle
@@ -56,7 +58,9 @@ def test_all_reports_are_rendered_in_the_background_and_downloaded_as_one_zip(
         "total": 2,
         "percent": 100,
         "finished": True,
+        "problem": "",
     }
+    assert ReportBundle.objects.get().progress_at is not None
     page = client.get(response.url).content.decode()
     assert "Ready: 2 reports." in page and "Download all reports (zip, 2 PDFs)" in page
     download = client.get(f"{response.url}reports.zip")
@@ -99,3 +103,29 @@ def test_the_page_queries_do_not_grow_with_audits_or_bundles(client_for, approve
     page = client.get("/councils/ynys-mon/reports/").content.decode()
     assert all(name in page for name in ("Housing", "Parks", "Libraries"))
     assert queries() < few  # unchanged since: the list comes from the cache
+
+
+@pytest.mark.parametrize(
+    ("state", "minutes_ago", "words"),
+    [
+        (BundleState.QUEUED, 1, ""),
+        (BundleState.QUEUED, 6, "No worker has started these reports yet"),
+        (BundleState.RUNNING, 9, ""),
+        (BundleState.RUNNING, 11, "The rendering seems to have stopped"),
+    ],
+)
+def test_a_bundle_that_seems_stuck_says_so_and_what_to_do(client_for, council, manager, state, minutes_ago, words):
+    """A worker that is not running, or was stopped mid-task, must not leave people waiting for good."""
+    then = timezone.now() - timedelta(minutes=minutes_ago)
+    bundle = ReportBundle.objects.create(council=council, requested_by=manager, state=state, total=3, done=1)
+    ReportBundle.objects.filter(pk=bundle.pk).update(requested_at=then, progress_at=then)
+    client = client_for(manager)
+    url = f"/councils/ynys-mon/reports/{bundle.pk}/"
+    problem = client.get(f"{url}progress.json").json()["problem"]
+    page = client.get(url).content.decode()
+    if words:
+        assert problem.startswith(words) and problem in page.replace("&#x27;", "'")
+        assert 'id="bundle-problem" class="alert alert-warning" aria-live="polite">' in page  # shown
+    else:
+        assert problem == ""
+        assert 'aria-live="polite" hidden>' in page  # there for the script to fill in, hidden
