@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Avg, Count, Max
 
 from . import charts, scoring
@@ -172,7 +173,6 @@ def benchmark_profiles() -> dict[int, dict[str, float]]:
     latest = dict(approved.values("council_id").annotate(latest=Max("period")).values_list("council_id", "latest"))
     rows = (
         FactorScore.objects.filter(audit__in=approved.filter(period__in=set(latest.values())), score__isnull=False)
-        .order_by()
         .values("audit__council_id", "audit__period", "factor")
         .annotate(mean=Avg("score"))
     )
@@ -185,8 +185,15 @@ def benchmark_profiles() -> dict[int, dict[str, float]]:
 
 
 def forget_benchmark() -> None:
-    cache.delete(BENCHMARK_CACHE_KEY)
-    cache.set(BENCHMARK_GENERATION_KEY, time.time_ns(), None)  # dashboards cached before are out of date
+    """Drop the cached benchmark now and, inside a transaction, again once it commits (a request
+    may have cached the old figures in between)."""
+
+    def forget() -> None:
+        cache.delete(BENCHMARK_CACHE_KEY)
+        cache.set(BENCHMARK_GENERATION_KEY, time.time_ns(), None)  # dashboards cached before are out of date
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def dashboard_stamp(council: Council) -> str:
@@ -224,10 +231,8 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
         audit_rows = audit_rows.filter(service=service)
     audit_rows = list(audit_rows.order_by().values("pk", "service_id", "period"))
     stored: dict[int, list[scoring.FactorProfile]] = defaultdict(list)
-    for row in (
-        FactorScore.objects.filter(audit_id__in=[a["pk"] for a in audit_rows])
-        .order_by()
-        .values("audit_id", "factor", "score", "answered", "dont_know", "total", "evidenced", "evidence_strength")
+    for row in FactorScore.objects.filter(audit_id__in=[a["pk"] for a in audit_rows]).values(
+        "audit_id", "factor", "score", "answered", "dont_know", "total", "evidenced", "evidence_strength"
     ):
         stored[row["audit_id"]].append(_stored_profile(row))
     approved = [

@@ -277,11 +277,6 @@ class Audit(models.Model):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
-    @property
-    def is_current(self) -> bool:
-        """False once a later revision of the same scope and period has been approved."""
-        return self.superseded_at is None
-
 
 class Confidence(models.TextChoices):
     LOW = "low", "Low"
@@ -405,7 +400,8 @@ class FactorScore(models.Model):
     evidence_strength = models.CharField(max_length=10, choices=EvidenceStrength.choices, default=EvidenceStrength.NONE)
 
     class Meta:
-        ordering = ["audit"]
+        # By the audit's id, not "audit": that would take Audit's ordering and join its council and service.
+        ordering = ["audit_id", "factor"]
         constraints = [
             models.UniqueConstraint(fields=["audit", "factor"], name="factor_score_one_per_factor"),
             models.CheckConstraint(

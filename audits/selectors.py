@@ -28,7 +28,6 @@ def with_progress(audits: list[Audit]) -> list[Audit]:
     the stored factor scores, which count rated and "don't know" answers per factor."""
     rows = (
         FactorScore.objects.filter(audit_id__in=[a.pk for a in audits])
-        .order_by()
         .values("audit_id")
         .annotate(answered=Sum("answered") + Sum("dont_know"), total=Sum("total"))
     )
@@ -61,7 +60,7 @@ def factor_steps(audit: Audit) -> list[FactorStep]:
     stored factor scores (kept in step with the answers by services.recompute_scores)."""
     stored = {
         row["factor"]: row
-        for row in FactorScore.objects.filter(audit=audit).order_by().values("factor", "answered", "dont_know", "total")
+        for row in FactorScore.objects.filter(audit=audit).values("factor", "answered", "dont_know", "total")
     }
     totals = {f: row["total"] for f, row in stored.items()}
     answered = {f: row["answered"] + row["dont_know"] for f, row in stored.items()}
@@ -106,10 +105,34 @@ class Profile:
         return [gap for f in self.factors for gap in f.gaps if gap.kind != "unanswered"]
 
 
+#: What scoring reads of an answer.
+SCORED_FIELDS = ("rating", "dont_know", "evidence_notes", "evidence_links")
+
+
+def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
+    """One answer as scoring sees it."""
+    return scoring.AnswerInput(
+        code=question.code,
+        factor=question.factor,
+        rating=answer.rating,
+        dont_know=answer.dont_know,
+        has_evidence=answer.has_evidence,
+        prompt=question.prompt,
+    )
+
+
+def answer_inputs(audit: Audit) -> tuple[dict[str, int], list[scoring.AnswerInput]]:
+    """The audit's answers as scoring inputs in framework order, with the number of questions per factor."""
+    bank = question_bank.questions(audit.framework_id)
+    answers = {
+        a.question_id: a for a in Answer.objects.filter(audit=audit).only("question_id", *SCORED_FIELDS).order_by()
+    }  # no ordering: framework order comes from the question bank
+    inputs = [answer_input(q, answers[q.pk]) for q in bank if q.pk in answers]
+    return question_bank.question_counts(audit.framework_id), inputs
+
+
 def audit_profile(audit: Audit) -> Profile:
     """The audit's live profile with its suggested responses and their interventions."""
-    from .services import answer_inputs
-
     counts, inputs = answer_inputs(audit)
     factors = scoring.audit_profile(counts, inputs)
     suggestions = scoring.suggested_responses(factors)
@@ -198,9 +221,10 @@ class HistoryRow:
 def audit_history(audit: Audit, limit: int | None = None) -> tuple[int, list[HistoryRow]]:
     """The audit's history, newest first: (number of events, the first ``limit`` of them)."""
     events = AuditEvent.objects.filter(audit=audit).select_related("user", "question").order_by("-at", "-pk")
-    total = events.count()
+    if limit:
+        total, events = events.count(), events[:limit]
     rows = []
-    for event in events[:limit] if limit else events:
+    for event in events:
         names = [n for n in FIELD_LABELS if n in event.before or n in event.after]
         changes = [
             Change(
@@ -212,4 +236,4 @@ def audit_history(audit: Audit, limit: int | None = None) -> tuple[int, list[His
             for n in names
         ]
         rows.append(HistoryRow(event, changes))
-    return total, rows
+    return (total if limit else len(rows)), rows

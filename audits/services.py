@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from . import question_bank, scoring
+from . import question_bank, scoring, selectors
 from .dashboard import forget_benchmark
 from .models import (
     Answer,
@@ -249,8 +248,8 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
     locked.version = new_version
     locked.save(update_fields=["version", "updated_at"])
     # ``existing`` now holds every answer of these factors as saved: score them from it.
-    inputs = [answer_input(q, existing[q.pk]) for q in questions if q.pk in existing]
-    _store_scores(locked, dict(Counter(q.factor for q in questions)), inputs, factors)
+    inputs = [selectors.answer_input(q, existing[q.pk]) for q in questions if q.pk in existing]
+    _store_scores(locked, question_bank.question_counts(locked.framework_id), inputs, factors)
     logger.info("audit %s: %s saved %d answers (version %d)", locked.pk, user, len(events), new_version)
     audit.version = locked.version
     return locked
@@ -322,16 +321,10 @@ def audit_approve(*, audit: Audit, user, expected_version: int | None = None) ->
     locked.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
     _status_event(locked, user, EventKind.APPROVED, AuditStatus.SUBMITTED)
     forget_benchmark()
-    transaction.on_commit(forget_benchmark)  # again, in case a request cached it before the commit
     # Earlier approved revisions of the same scope and period stay as they were, marked as
     # superseded so that dashboards and council reports count this revision alone.
-    earlier = Audit.objects.filter(
-        council_id=locked.council_id,
-        service_id=locked.service_id,
-        period=locked.period,
-        revision__lt=locked.revision,
-        status=AuditStatus.APPROVED,
-        superseded_at__isnull=True,
+    earlier = Audit.objects.approved().filter(
+        council_id=locked.council_id, service_id=locked.service_id, period=locked.period, revision__lt=locked.revision
     )
     for old in earlier.order_by("pk").select_for_update():
         old.superseded_at = locked.approved_at
@@ -406,43 +399,11 @@ def audit_reopen(*, audit: Audit, user, reason: str) -> Audit:
     return new
 
 
-def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
-    """One answer as scoring sees it."""
-    return scoring.AnswerInput(
-        code=question.code,
-        factor=question.factor,
-        rating=answer.rating,
-        dont_know=answer.dont_know,
-        has_evidence=answer.has_evidence,
-        prompt=question.prompt,
-    )
-
-
-def answer_inputs(audit: Audit, factors=None) -> tuple[dict[str, int], list[scoring.AnswerInput]]:
-    """The audit's answers as scoring inputs in framework order (of some ``factors`` only, if
-    given), with the number of questions per factor."""
-    bank = question_bank.questions(audit.framework_id)
-    by_id = {q.pk: q for q in bank if factors is None or q.factor in factors}
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(audit=audit, question_id__in=list(by_id))
-        .only("question_id", *SCORED_FIELDS)
-        .order_by()  # framework order comes from the question bank
-    }
-    inputs = [answer_input(q, answers[q.pk]) for q in bank if q.pk in answers]
-    return question_bank.question_counts(audit.framework_id), inputs
-
-
-#: What scoring reads of an answer.
-SCORED_FIELDS = ("rating", "dont_know", "evidence_notes", "evidence_links")
-
-
 @transaction.atomic(savepoint=False)
-def recompute_scores(*, audit: Audit, factors=None) -> list[FactorScore]:
-    """Bring the audit's stored FactorScores in step with its answers: of every factor, or of
-    the ``factors`` whose answers changed."""
-    counts, inputs = answer_inputs(audit, factors)
-    return _store_scores(audit, counts, inputs, factors)
+def recompute_scores(*, audit: Audit) -> list[FactorScore]:
+    """Bring all five of the audit's stored FactorScores in step with its answers."""
+    counts, inputs = selectors.answer_inputs(audit)
+    return _store_scores(audit, counts, inputs)
 
 
 def _store_scores(audit: Audit, counts: dict[str, int], inputs: list[scoring.AnswerInput], factors=None):
@@ -475,7 +436,6 @@ def council_set_benchmark(*, council: Council, user, opt_in: bool) -> Council:
     council.benchmark_opt_in = opt_in
     council.save(update_fields=["benchmark_opt_in"])
     forget_benchmark()
-    transaction.on_commit(forget_benchmark)  # again, in case a request cached it before the commit
     logger.info("council %s: %s %s the benchmark", council.pk, user, "joined" if opt_in else "left")
     return council
 

@@ -98,7 +98,7 @@ def export_council(council: Council) -> dict[str, list[dict]]:
     position = {a.pk: i for i, a in enumerate(audits)}  # rows follow the audits, whatever their ids
     answers = sorted(
         Answer.objects.filter(audit__council=council)
-        .select_related("answered_by", "question")
+        .select_related("answered_by")
         .order_by("question__order", "question__code"),
         key=lambda a: position[a.audit_id],
     )

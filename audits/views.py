@@ -142,9 +142,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
-    if factor not in SLUG_FACTORS:
-        raise Http404("No such factor.")
-    factor = SLUG_FACTORS[factor]
+    factor = _factor_or_404(factor)
     if request.method == "POST":
         return _step_post(request, get_audit_for_user(request.user, pk, action=Action.EDIT), factor)
     audit = get_audit_for_user(request.user, pk)
@@ -161,9 +159,7 @@ def audit_step(request: HttpRequest, pk: int, factor: str) -> HttpResponse:
 
 def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
     """Save the step's answers, or show the page again with what the officer typed."""
-    questions = question_bank.factor_questions(audit.framework_id, factor)
-    forms = [AnswerForm(request.POST, question=q) for q in questions]
-    step_form = StepForm(request.POST)
+    step_form, forms = _bound_step_forms(request, audit, factor)
     conflict, locked, status = None, False, 200
     if not audit.is_editable:
         # Submitted or approved while this officer was typing: keep their text on screen to copy.
@@ -174,12 +170,11 @@ def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
             "Your text is still below so that you can copy it.",
         )
     elif step_form.is_valid() and all(f.is_valid() for f in forms):
-        touched = [f for f in forms if f.is_touched()]
         try:
-            _save_answers(request, audit, touched, step_form)
+            _save_touched(request, audit, step_form, forms)
         except services.EditConflictError as exc:
             conflict = exc
-            forms = _forms_after_conflict(request, audit, factor, touched)
+            forms = _forms_after_conflict(request, audit, factor, [f for f in forms if f.is_touched()])
             # The next save overwrites on purpose: the user has now seen the other version.
             step_form = StepForm(initial={"version": exc.current_version})
             messages.warning(
@@ -237,12 +232,24 @@ def _render_step(
     )
 
 
-def _save_answers(request: HttpRequest, audit, touched: list[AnswerForm], step_form: StepForm) -> None:
-    """Save the answers the officer changed, against the audit version their page loaded."""
+def _factor_or_404(slug: str) -> str:
+    if slug not in SLUG_FACTORS:
+        raise Http404("No such factor.")
+    return SLUG_FACTORS[slug]
+
+
+def _bound_step_forms(request: HttpRequest, audit, factor: str) -> tuple[StepForm, list[AnswerForm]]:
+    """The posted step: its version and one form per question (answers are not read for this)."""
+    questions = question_bank.factor_questions(audit.framework_id, factor)
+    return StepForm(request.POST), [AnswerForm(request.POST, question=q) for q in questions]
+
+
+def _save_touched(request: HttpRequest, audit, step_form: StepForm, forms: list[AnswerForm]) -> None:
+    """Save the answers the officer changed (valid forms), against the audit version their page loaded."""
     services.answers_save(
         audit=audit,
         user=request.user,
-        answers=[f.to_data() for f in touched],
+        answers=[f.to_data() for f in forms if f.is_touched()],
         expected_version=step_form.cleaned_data["version"],
     )
 
@@ -254,9 +261,7 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
     Same rules as saving the step (validation, conflicts with colleagues, locked audits); on
     any refusal nothing is saved and the text stays in the officer's browser.
     """
-    if factor not in SLUG_FACTORS:
-        raise Http404("No such factor.")
-    factor = SLUG_FACTORS[factor]
+    factor = _factor_or_404(factor)
     audit = get_audit_for_user(request.user, pk, action=Action.EDIT)
     if not audit.is_editable:
         return JsonResponse(
@@ -267,18 +272,16 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
             },
             status=409,
         )
-    questions = question_bank.factor_questions(audit.framework_id, factor)
-    forms = [AnswerForm(request.POST, question=q) for q in questions]
-    step_form = StepForm(request.POST)
+    step_form, forms = _bound_step_forms(request, audit, factor)
     if not step_form.is_valid() or not all(f.is_valid() for f in forms):
         codes = [f.question.code for f in forms if f.errors] or ["the page"]
         return JsonResponse(
             {"saved": False, "invalid": codes, "message": f"Not saved: {', '.join(codes)} need attention."}, status=400
         )
     try:
-        _save_answers(request, audit, [f for f in forms if f.is_touched()], step_form)
+        _save_touched(request, audit, step_form, forms)
     except services.EditConflictError as exc:
-        codes = [q.code for q in questions if q.pk in exc.changed]
+        codes = [f.question.code for f in forms if f.question.pk in exc.changed]
         return JsonResponse(
             {
                 "saved": False,
@@ -522,7 +525,6 @@ def report_bundle_progress(request: HttpRequest, council_slug: str, bundle_id: i
     return JsonResponse(
         {
             "state": bundle.state,
-            "label": bundle.get_state_display(),
             "done": bundle.done,
             "total": bundle.total,
             "percent": bundle.percent,

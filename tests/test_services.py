@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from hypothesis import strategies as st
 
-from audits import scoring, services
+from audits import scoring, selectors, services
 from audits.factors import FACTOR_ORDER
 from audits.models import Answer, Audit, AuditStatus, FactorScore, Framework
 
@@ -230,7 +230,7 @@ def test_stored_scores_after_any_saves_are_what_a_full_recompute_gives(audit, of
             s.factor: (s.score, s.answered, s.dont_know, s.total, s.evidenced, s.evidence_strength)
             for s in FactorScore.objects.filter(audit=audit)
         }
-        counts, inputs = services.answer_inputs(audit)
+        counts, inputs = selectors.answer_inputs(audit)
         expected = {
             p.factor: (p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
             for p in scoring.audit_profile(counts, inputs)

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from .. import charts, scoring
 from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, Factor
 from ..models import Answer, Audit, AuditStatus, Council, FactorScore, PolicyResponse, Question
-from ..services import answer_input
+from ..selectors import SCORED_FIELDS, answer_input
 from ..summary import summary_sentences
 
 
@@ -182,13 +182,13 @@ def previous_audit(audit: Audit) -> Audit | None:
     For an approved audit: the revision that was current when it was approved, so that its
     report reads the same even after an earlier period is reopened and approved again.
     """
-    earlier = Audit.objects.filter(
-        council_id=audit.council_id, service_id=audit.service_id, status=AuditStatus.APPROVED, period__lt=audit.period
-    )
+    earlier = Audit.objects.filter(council_id=audit.council_id, service_id=audit.service_id, period__lt=audit.period)
     if audit.approved_at is None:
-        earlier = earlier.filter(superseded_at__isnull=True)
+        earlier = earlier.approved()
     else:
-        earlier = earlier.filter(approved_at__lte=audit.approved_at).exclude(superseded_at__lte=audit.approved_at)
+        earlier = earlier.filter(status=AuditStatus.APPROVED, approved_at__lte=audit.approved_at).exclude(
+            superseded_at__lte=audit.approved_at
+        )
     return earlier.order_by("-period", "-revision").first()
 
 
@@ -369,9 +369,7 @@ def build_council_report(council: Council) -> CouncilReport:
     for q in questions:
         counts_by_framework[q.framework_id][q.factor] += 1
     answers_by_audit: dict[int, list[scoring.AnswerInput]] = defaultdict(list)
-    for a in Answer.objects.filter(audit_id__in=audit_ids).only(
-        "audit_id", "question_id", "rating", "dont_know", "evidence_notes", "evidence_links"
-    ):
+    for a in Answer.objects.filter(audit_id__in=audit_ids).only("audit_id", "question_id", *SCORED_FIELDS):
         answers_by_audit[a.audit_id].append(answer_input(question_by_id[a.question_id], a))
     profiles_by_audit = {
         a.pk: scoring.audit_profile(counts_by_framework[a.framework_id], answers_by_audit[a.pk]) for a in audits

@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
-from audits import scoring, services
+from audits import scoring, selectors
 from audits.factors import FACTOR_ORDER, Factor
 from audits.models import (
     Answer,
@@ -433,12 +433,12 @@ class _World:
         return pools
 
     def answer_input(self, question, rating, dont_know, has_evidence) -> scoring.AnswerInput:
-        """The scoring input of an answer, built by services.answer_input itself (and cached:
+        """The scoring input of an answer, built by selectors.answer_input itself (and cached:
         there are only ten kinds of answer to each question)."""
         key = (question.pk, rating, dont_know, has_evidence)
         if key not in self._inputs:
             answer = Answer(rating=rating, dont_know=dont_know, evidence_notes="noted" if has_evidence else "")
-            self._inputs[key] = services.answer_input(question, answer)
+            self._inputs[key] = selectors.answer_input(question, answer)
         return self._inputs[key]
 
     def council(self, index: int, plan: dict, users: dict[str, int], writer) -> Counter:
