@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from . import services
 from .models import Answer, Confidence, Question
 from .scoring import BANDS
+from .validators import MAX_LINKS, MAX_NOTES, clean_evidence_links, reject_control_characters
 
 DONT_KNOW = "dk"
-MAX_NOTES = 5000
-MAX_LINKS = 10
-MAX_LINK_LENGTH = 500
-
-_url = URLValidator(schemes=["http", "https"])
-
-
-def reject_control_characters(value: str) -> None:
-    """Text may hold line breaks and tabs, but no other invisible control characters."""
-    bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
-    if bad:
-        codes = ", ".join(f"U+{ord(c):04X}" for c in bad)
-        raise ValidationError(f"Remove the invisible control characters ({codes}), often pasted from other programs.")
 
 
 def _no_form_tag_helper(layout: Layout | None = None) -> FormHelper:
@@ -102,20 +87,7 @@ class AnswerForm(forms.Form):
         )
 
     def clean_evidence_links(self) -> str:
-        lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines() if line.strip()]
-        if len(lines) > MAX_LINKS:
-            raise ValidationError(f"Give at most {MAX_LINKS} links; you gave {len(lines)}.")
-        bad = []
-        for line in lines:
-            try:
-                if len(line) > MAX_LINK_LENGTH:
-                    raise ValidationError("too long")
-                _url(line)
-            except ValidationError:
-                bad.append(line if len(line) <= 80 else line[:77] + "…")
-        if bad:
-            raise ValidationError("These are not web addresses starting with http:// or https://: " + ", ".join(bad))
-        return "\n".join(lines)
+        return clean_evidence_links(self.cleaned_data["evidence_links"])
 
     def is_touched(self) -> bool:
         """Did the officer change this answer from what the page loaded? (valid forms only)"""
