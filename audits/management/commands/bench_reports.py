@@ -101,7 +101,7 @@ class Command(BaseCommand):
                 ]
                 audit = services.answers_save(
                     audit=audit, user=officer, answers=answers, expected_version=audit.version
-                )
+                ).audit
                 audit = services.audit_submit(audit=audit, user=officer)
                 services.audit_approve(audit=audit, user=manager)
         assert Audit.objects.filter(council=council, status=AuditStatus.APPROVED).count() == n_services * len(periods)

@@ -135,7 +135,7 @@ class Command(BaseCommand):
                     else "",
                 )
             )
-        audit = services.answers_save(audit=audit, user=officer, answers=answers, expected_version=audit.version)
+        audit = services.answers_save(audit=audit, user=officer, answers=answers, expected_version=audit.version).audit
         if status != AuditStatus.DRAFT:
             audit = services.audit_submit(audit=audit, user=officer)
         if status == AuditStatus.RETURNED:
