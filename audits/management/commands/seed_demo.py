@@ -4,6 +4,7 @@ over three periods in every status. Safe to run again: what exists is left as it
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -14,7 +15,18 @@ from django.utils.text import slugify
 
 from audits import services
 from audits.factors import FACTOR_ORDER
-from audits.models import Audit, AuditStatus, Council, Membership, Question, Role, Service
+from audits.models import (
+    Answer,
+    Audit,
+    AuditEvent,
+    AuditStatus,
+    Council,
+    EventKind,
+    Membership,
+    Question,
+    Role,
+    Service,
+)
 
 PASSWORD = "clear-demo"
 PERIODS = ("2024/25", "2025/26", "2026/27")
@@ -146,13 +158,35 @@ class Command(BaseCommand):
             )
         elif status == AuditStatus.APPROVED:
             audit = services.audit_approve(audit=audit, user=manager)
-        # Spread the dates over the period so the demo looks lived in.
-        start = timezone.now() - timedelta(days=365 * (len(PERIODS) - 1 - p_index) + rng.randint(30, 120))
-        last_step = {AuditStatus.DRAFT: 10, AuditStatus.SUBMITTED: 21, AuditStatus.RETURNED: 25}.get(status, 30)
+        # Date the audit and its history as if each step happened on its own day over the
+        # period, so that the demo looks lived in: started, then one factor answered every other
+        # day, submitted after three weeks, returned or approved after a few days more.
+        start = timezone.now() - timedelta(days=365 * (len(PERIODS) - 1 - p_index) + rng.randint(35, 120))
+        factor_of = {q.pk: q.factor for q in questions}
+        in_session = Counter()
+        answered_at = {}
+        for data in answers:
+            k = FACTOR_ORDER.index(factor_of[data.question_id])
+            answered_at[data.question_id] = start + timedelta(days=1 + 2 * k, minutes=3 * in_session[k])
+            in_session[k] += 1
+        step_at = {
+            EventKind.CREATED: start,
+            EventKind.SUBMITTED: start + timedelta(days=21) if audit.submitted_at else None,
+            EventKind.RETURNED: start + timedelta(days=25) if audit.returned_at else None,
+            EventKind.APPROVED: start + timedelta(days=30) if audit.approved_at else None,
+        }
+        events = list(AuditEvent.objects.filter(audit=audit))
+        for event in events:
+            event.at = answered_at[event.question_id] if event.kind == EventKind.ANSWER else step_at[event.kind]
+        AuditEvent.objects.bulk_update(events, ["at"])
+        saved = list(Answer.objects.filter(audit=audit))
+        for answer in saved:
+            answer.updated_at = answered_at[answer.question_id]
+        Answer.objects.bulk_update(saved, ["updated_at"])  # bulk_update leaves auto_now alone
         Audit.objects.filter(pk=audit.pk).update(
             created_at=start,
-            updated_at=start + timedelta(days=last_step),
-            submitted_at=start + timedelta(days=21) if audit.submitted_at else None,
-            returned_at=start + timedelta(days=25) if audit.returned_at else None,
-            approved_at=start + timedelta(days=30) if audit.approved_at else None,
+            updated_at=max(event.at for event in events),
+            submitted_at=step_at[EventKind.SUBMITTED],
+            returned_at=step_at[EventKind.RETURNED],
+            approved_at=step_at[EventKind.APPROVED],
         )
