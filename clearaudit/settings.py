@@ -117,17 +117,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its 400 page passes through the others (security headers, CSP).
+    "clearaudit.middleware.RefuseUnusableInputMiddleware",
 ]
 
 # Password guessing: after AXES_FAILURE_LIMIT failed logins for one username from one address,
-# that pair is locked out for AXES_COOLOFF_MINUTES (django-axes, attempts kept in the database).
+# that pair is locked out for AXES_COOLOFF_MINUTES (django-axes, attempts kept in the database);
+# after AXES_ADDRESS_FAILURE_LIMIT failed logins from one address, whatever the usernames, the
+# whole address is (clearaudit.login.AddressLimitDatabaseHandler).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "clearaudit.login.AddressLimitDatabaseHandler"
+# Usernames are recorded cut to the length axes stores, so that no username fails the recording.
+AXES_USERNAME_CALLABLE = "clearaudit.login.username_for_axes"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy, the client's address is in X-Forwarded-For: set AXES_PROXY_COUNT.

@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .login import LoginForm
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="audits:list", permanent=False)),
+    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("audits.urls")),

@@ -42,3 +42,36 @@ def test_new_passwords_are_hashed_with_argon2(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = get_user_model().objects.create_user("someone", password="a-long-test-password")
     assert user.password.startswith("argon2$")
+
+
+def test_a_nul_character_in_a_query_parameter_gets_a_clear_400_page(client_for, officer):
+    """PostgreSQL cannot compare text holding NUL: this was a server error."""
+    response = client_for(officer).get("/audits/?council=a%00b")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The field “council” contains a NUL character" in page
+    assert "Nothing was saved or changed" in page
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_nul_character_in_a_form_field_or_the_address_gets_a_400(client_for, officer, audit):
+    client = client_for(officer)
+    response = client.post(f"/audits/{audit.pk}/reopen/", {"reason": "Figures\x00corrected"})
+    assert response.status_code == 400
+    assert "“reason” contains a NUL character" in response.content.decode()
+    assert client.get("/accounts/reset/MQ%00/set-password/").status_code == 400
+
+
+def test_a_value_longer_than_any_field_takes_gets_a_400_naming_it(client, db):
+    response = client.post("/accounts/login/", {"username": "officer", "password": "p" * 25_000})
+    assert response.status_code == 400
+    assert "The field “password” holds 25,000 characters" in response.content.decode()
+
+
+def test_the_autosave_script_is_told_why_in_json(client_for, officer, audit):
+    response = client_for(officer).post(
+        f"/audits/{audit.pk}/can-do/autosave/", {"version": "1\x00"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["saved"] is False
+    assert "“version” contains a NUL character" in response.json()["message"]
