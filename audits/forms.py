@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from . import services
+from . import fingerprints, services
 from .models import Answer, Confidence, Question
 from .scoring import BANDS
 from .validators import MAX_LINKS, MAX_NOTES, clean_evidence_links, reject_control_characters
 
 DONT_KNOW = "dk"
+
+
+class LimitedTextField(forms.CharField):
+    """Text with a length limit that is checked, never enforced by cutting: the browser gets no
+    ``maxlength`` (which drops what is pasted past it, silently) but ``data-max-chars``, which
+    static/js/char-counter.js turns into a counter; over-long text is refused with a message
+    beside the field and stays in it."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        self.limit = max_length  # before the widget is set up, which asks widget_attrs
+        super().__init__(**kwargs)
+        self.validators.append(
+            MaxLengthValidator(
+                max_length,
+                message="This can be at most %(limit_value)d characters; it has %(show_value)d. "
+                "Shorten it (nothing was cut): the whole text is still here.",
+            )
+        )
+
+    def widget_attrs(self, widget):
+        return super().widget_attrs(widget) | {"data-max-chars": str(self.limit)}
 
 
 def _no_form_tag_helper(layout: Layout | None = None) -> FormHelper:
@@ -37,7 +58,7 @@ class AnswerForm(forms.Form):
         required=False,
         label="How confident are you in this rating?",
     )
-    evidence_notes = forms.CharField(
+    evidence_notes = LimitedTextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=MAX_NOTES,
@@ -58,7 +79,7 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, question: Question, answer: Answer | None = None, **kwargs):
         self.question = question
         self.answer = answer
-        initial = {"loaded": fingerprint(answer_data(question, answer))}
+        initial = {"loaded": fingerprints.fingerprint(services.answer_values(answer))}
         if answer is not None:
             initial |= {
                 "rating": DONT_KNOW if answer.dont_know else (str(answer.rating) if answer.rating else ""),
@@ -89,12 +110,31 @@ class AnswerForm(forms.Form):
     def clean_evidence_links(self) -> str:
         return clean_evidence_links(self.cleaned_data["evidence_links"])
 
+    def carried(self) -> bool:
+        """Does the request carry any field of this answer? One that carries none leaves it as it is."""
+        return any(self.add_prefix(name) in self.data for name in self.fields)
+
+    def given(self) -> frozenset[str]:
+        """The answer's fields that the request carries (a rating control sets rating and "don't know")."""
+        present = {
+            name
+            for name in ("rating", "confidence", "evidence_notes", "evidence_links")
+            if self.add_prefix(name) in self.data
+        }
+        if "rating" in present:
+            present.add("dont_know")
+        return frozenset(present)
+
     def is_touched(self) -> bool:
         """Did the officer change this answer from what the page loaded? (valid forms only)"""
-        return fingerprint(self.to_data()) != self.cleaned_data["loaded"]
+        if not self.carried():
+            return False
+        data = self.to_data()
+        return fingerprints.changed_fields(services.answer_values(data), data.given, data.loaded)
 
     def to_data(self) -> services.AnswerData:
         rating = self.cleaned_data["rating"]
+        loaded = self.cleaned_data["loaded"]
         return services.AnswerData(
             question_id=self.question.pk,
             rating=int(rating) if rating and rating != DONT_KNOW else None,
@@ -102,6 +142,8 @@ class AnswerForm(forms.Form):
             confidence=self.cleaned_data["confidence"],
             evidence_notes=self.cleaned_data["evidence_notes"].strip(),
             evidence_links=self.cleaned_data["evidence_links"],
+            given=self.given(),
+            loaded=loaded if fingerprints.is_valid(loaded) else None,
         )
 
 
@@ -115,24 +157,6 @@ def rating_choices(levels: tuple[str, ...]) -> list[tuple[str, str]]:
         ),
         (DONT_KNOW, format_html("<strong>Don't know.</strong> {}", "No evidence either way: a gap to fill.")),
     ]
-
-
-def answer_data(question: Question, answer: Answer | None) -> services.AnswerData:
-    if answer is None:
-        return services.AnswerData(question_id=question.pk)
-    return services.AnswerData(
-        question_id=question.pk,
-        rating=answer.rating,
-        dont_know=answer.dont_know,
-        confidence=answer.confidence,
-        evidence_notes=answer.evidence_notes.strip(),
-        evidence_links="\n".join(answer.links),
-    )
-
-
-def fingerprint(data: services.AnswerData) -> str:
-    """A short digest of an answer's values, to tell which answers the officer changed."""
-    return hashlib.sha256(repr(data).encode()).hexdigest()[:20]
 
 
 class StepForm(forms.Form):
@@ -170,7 +194,7 @@ class ReviewForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (RETURN, "Return to officers")])
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    comment = forms.CharField(
+    comment = LimitedTextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=MAX_NOTES,
@@ -191,7 +215,7 @@ class ReviewForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    reason = LimitedTextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MAX_NOTES,
         validators=[reject_control_characters],

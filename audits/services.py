@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from . import question_bank, scoring, selectors
+from . import fingerprints, question_bank, scoring, selectors
 from .dashboard import forget_benchmark
 from .models import (
     Answer,
@@ -59,9 +59,16 @@ class EditConflictError(Exception):
         super().__init__(f"{len(changed)} answers were changed by someone else")
 
 
+ANSWER_FIELDS = ("rating", "dont_know", "confidence", "evidence_notes", "evidence_links")
+
+
 @dataclass(frozen=True)
 class AnswerData:
-    """One answer as the officer entered it."""
+    """One answer as the officer entered it.
+
+    ``given`` names the fields the save carries: the others keep their saved values (a field
+    that is absent from a request is unchanged, never emptied). ``loaded`` is the digest of
+    the answer as the page showed it (``audits.fingerprints``), to detect changes since."""
 
     question_id: int
     rating: int | None = None
@@ -69,9 +76,29 @@ class AnswerData:
     confidence: str = ""
     evidence_notes: str = ""
     evidence_links: str = ""
+    given: frozenset[str] = frozenset(ANSWER_FIELDS)
+    loaded: str | None = None
+
+    def values_over(self, answer: Answer | None) -> dict:
+        """The answer's values once this save is applied to ``answer`` (None: not saved yet)."""
+        given = self.given | ({"rating", "dont_know"} if self.given & {"rating", "dont_know"} else set())
+        return {
+            name: getattr(self, name) if name in given or answer is None else getattr(answer, name)
+            for name in ANSWER_FIELDS
+        }
 
 
-ANSWER_FIELDS = ("rating", "dont_know", "confidence", "evidence_notes", "evidence_links")
+@dataclass(frozen=True)
+class AnswersSaved:
+    """What ``answers_save`` did: the audit at its new version, and every answer of the
+    factors it saved as they now are (question id -> answer)."""
+
+    audit: Audit
+    answers: dict[int, Answer]
+
+
+def answer_values(answer: Answer | None) -> dict:
+    return {name: getattr(answer, name) for name in ANSWER_FIELDS} if answer is not None else {}
 
 
 def _event(audit: Audit, user, kind: EventKind, *, question_id=None, before=None, after=None, at=None) -> AuditEvent:
@@ -162,12 +189,17 @@ def _require_editable(audit: Audit) -> None:
 
 
 @transaction.atomic
-def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_version: int) -> Audit:
-    """Save a step's answers. Refuses (EditConflictError) when any of these questions was
-    saved by someone else since ``expected_version``; the caller shows the conflict.
+def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_version: int) -> AnswersSaved:
+    """Save a step's answers: only the fields each one carries (see ``AnswerData``).
 
-    The user's own saves since then are not conflicts: autosave writes while the page stays
-    open on the version it loaded, so that colleagues' saves are still caught.
+    Refuses (EditConflictError) when any of these answers changed since the page showed it:
+    - with the digest of the answer as the page loaded it (``AnswerData.loaded``, what the
+      step page sends), whenever the answer saved now differs from that digest, whoever
+      saved it: a colleague, or the same officer in another tab or on another device. The
+      page's own autosaves move its digests on (see static/js/autosave.js), so they are not
+      conflicts;
+    - without one, when someone else saved the answer after ``expected_version``.
+    A save that would leave an answer as it is now is never a conflict.
 
     Everything that can be checked before taking the audit's row lock is; under the lock come
     only the reads and writes that must see the latest version, so that colleagues saving the
@@ -184,23 +216,25 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
             raise ValidationError(f"{bank[data.question_id].code}: choose a rating from 1 to 4.")
         if data.rating is not None and data.dont_know:
             raise ValidationError(f"{bank[data.question_id].code}: choose a rating or “don't know”, not both.")
+    _require_known_version(audit, expected_version)
 
     factors = {bank[pk].factor for pk in question_ids}
     locked = _lock(audit)
     _require_editable(locked)
+    _require_known_version(locked, expected_version)
     fields = ANSWER_FIELDS
     # Every answer of the factors being saved: to detect conflicts, and to score those factors.
     existing = {
         a.question_id: a
         for a in locked.answers.filter(question_id__in=[pk for pk, q in bank.items() if q.factor in factors]).order_by()
     }
+    wanted = {data.question_id: data.values_over(existing.get(data.question_id)) for data in answers}
     changed = {
         data.question_id: existing[data.question_id]
         for data in answers
         if data.question_id in existing
-        and existing[data.question_id].audit_version > expected_version
-        and existing[data.question_id].answered_by_id != user.pk
-        and any(getattr(existing[data.question_id], name) != getattr(data, name) for name in fields)
+        and wanted[data.question_id] != answer_values(existing[data.question_id])
+        and _changed_since_loaded(existing[data.question_id], data, user, expected_version)
     }
     if changed:
         prefetch_related_objects(list(changed.values()), "answered_by")  # the conflict names who saved them
@@ -211,7 +245,7 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
     to_write, events = [], []
     for data in answers:
         answer = existing.get(data.question_id)
-        values = {name: getattr(data, name) for name in fields}
+        values = wanted[data.question_id]
         if answer is None:
             if not any(values.values()):
                 continue  # nothing entered for this question: no row needed
@@ -236,7 +270,7 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
             _event(locked, user, EventKind.ANSWER, question_id=data.question_id, before=before, after=after, at=now)
         )
     if not to_write:
-        return locked
+        return AnswersSaved(audit=locked, answers=existing)
     # New and changed answers in one statement (INSERT … ON CONFLICT DO UPDATE).
     Answer.objects.bulk_create(
         to_write,
@@ -252,7 +286,23 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
     _store_scores(locked, question_bank.question_counts(locked.framework_id), inputs, factors)
     logger.info("audit %s: %s saved %d answers (version %d)", locked.pk, user, len(events), new_version)
     audit.version = locked.version
-    return locked
+    return AnswersSaved(audit=locked, answers=existing)
+
+
+def _require_known_version(audit: Audit, expected_version: int) -> None:
+    """A page cannot have loaded a version the audit has not reached (a tampered form)."""
+    if expected_version > audit.version:
+        raise ValidationError(
+            f"This page says it loaded version {expected_version} of the audit, which is only at version "
+            f"{audit.version}. Reload the page and make your changes again.",
+            code="unknown_version",
+        )
+
+
+def _changed_since_loaded(answer: Answer, data: AnswerData, user, expected_version: int) -> bool:
+    if fingerprints.is_valid(data.loaded):
+        return fingerprints.fingerprint(answer_values(answer)) != data.loaded
+    return answer.audit_version > expected_version and answer.answered_by_id != user.pk
 
 
 def missing_questions(audit: Audit) -> list[Question]:

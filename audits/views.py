@@ -3,7 +3,6 @@ service, redirect. What the pages show is assembled in audits.selectors."""
 
 from __future__ import annotations
 
-import csv
 import functools
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import question_bank, selectors, services
+from . import csv_safety, fingerprints, question_bank, selectors, services
 from .dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
 from .forms import (
@@ -28,8 +27,6 @@ from .forms import (
     ReopenForm,
     ReviewForm,
     StepForm,
-    answer_data,
-    fingerprint,
 )
 from .models import Audit, AuditStatus, BundleState, ReportBundle, Role
 from .permissions import (
@@ -179,8 +176,9 @@ def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
             step_form = StepForm(initial={"version": exc.current_version})
             messages.warning(
                 request,
-                "Someone else saved some of these answers after you opened this page. "
-                "Your text is kept below; compare, then save again to keep your version.",
+                "Some of these answers were saved elsewhere after you opened this page (by a colleague, "
+                "or by you in another tab or on another device). Your text is kept below; compare, "
+                "then save again to keep your version.",
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages) + " Nothing was saved.")
@@ -244,14 +242,21 @@ def _bound_step_forms(request: HttpRequest, audit, factor: str) -> tuple[StepFor
     return StepForm(request.POST), [AnswerForm(request.POST, question=q) for q in questions]
 
 
-def _save_touched(request: HttpRequest, audit, step_form: StepForm, forms: list[AnswerForm]) -> None:
-    """Save the answers the officer changed (valid forms), against the audit version their page loaded."""
-    services.answers_save(
+def _save_touched(request: HttpRequest, audit, step_form: StepForm, forms: list[AnswerForm]) -> dict[str, str]:
+    """Save the answers the officer changed (valid forms), against the audit version their page
+    loaded; answers the request does not carry stay as they are. Returns the digest of each
+    saved answer as it now is, by question code, for the page to measure its next save against."""
+    touched = [f for f in forms if f.is_touched()]
+    saved = services.answers_save(
         audit=audit,
         user=request.user,
-        answers=[f.to_data() for f in forms if f.is_touched()],
+        answers=[f.to_data() for f in touched],
         expected_version=step_form.cleaned_data["version"],
     )
+    return {
+        f.question.code: fingerprints.fingerprint(services.answer_values(saved.answers.get(f.question.pk)))
+        for f in touched
+    }
 
 
 @require_POST
@@ -279,14 +284,15 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
             {"saved": False, "invalid": codes, "message": f"Not saved: {', '.join(codes)} need attention."}, status=400
         )
     try:
-        _save_touched(request, audit, step_form, forms)
+        saved = _save_touched(request, audit, step_form, forms)
     except services.EditConflictError as exc:
         codes = [f.question.code for f in forms if f.question.pk in exc.changed]
         return JsonResponse(
             {
                 "saved": False,
                 "conflict": codes,
-                "message": f"Not saved: someone else changed {', '.join(codes)} meanwhile. "
+                "message": f"Not saved: {', '.join(codes)} changed elsewhere meanwhile (a colleague, or you in "
+                "another tab). "
                 "Press “Save draft” to see their version beside yours.",
             },
             status=409,
@@ -295,7 +301,14 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
         return JsonResponse({"saved": False, "message": " ".join(exc.messages) + " Nothing was saved."}, status=400)
     saved_at = timezone.localtime()
     return JsonResponse(
-        {"saved": True, "at": saved_at.isoformat(), "message": f"All changes saved at {saved_at:%H:%M}."}
+        {
+            "saved": True,
+            "at": saved_at.isoformat(),
+            "message": f"All changes saved at {saved_at:%H:%M}.",
+            # The page now holds these answers as saved: its next saves are measured against them.
+            "version": audit.version,
+            "loaded": saved,
+        }
     )
 
 
@@ -307,7 +320,7 @@ def _forms_after_conflict(request: HttpRequest, audit, factor: str, touched: lis
     forms = []
     for row in selectors.step_rows(audit, factor):
         if row.question.code in touched_codes:
-            data[f"{row.question.code}-loaded"] = fingerprint(answer_data(row.question, row.answer))
+            data[f"{row.question.code}-loaded"] = fingerprints.fingerprint(services.answer_values(row.answer))
             forms.append(AnswerForm(data, question=row.question, answer=row.answer))
         else:
             forms.append(AnswerForm(question=row.question, answer=row.answer))
@@ -460,7 +473,7 @@ def dashboard_csv(request: HttpRequest, council_slug: str) -> HttpResponse:
     name = f"clear-dashboard-{data.council.slug}-{data.period.replace('/', '-') or 'all'}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # so that spreadsheet programs read the accents right
-    csv.writer(response).writerows(dashboard_csv_rows(data))
+    csv_safety.write_rows(response, dashboard_csv_rows(data))
     return response
 
 

@@ -109,7 +109,7 @@ def answer_all(audit, user, rating=3, **extra):
         services.AnswerData(question_id=q.pk, rating=rating, **extra)
         for q in Question.objects.filter(framework=audit.framework)
     ]
-    return services.answers_save(audit=audit, user=user, answers=data, expected_version=audit.version)
+    return services.answers_save(audit=audit, user=user, answers=data, expected_version=audit.version).audit
 
 
 @pytest.fixture

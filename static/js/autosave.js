@@ -2,8 +2,12 @@
  *
  * - Every change is copied at once to this browser's localStorage, then sent to the
  *   server 1.5 s after the officer stops typing; the status line says what happened.
- * - The page keeps the audit version it loaded, so colleagues' saves are still reported
- *   as conflicts (the server ignores the officer's own earlier autosaves).
+ * - Only the answers changed since the last save are sent (one keystroke saves one answer);
+ *   an answer the request does not carry stays as it is on the server.
+ * - Each answer carries the digest of the answer as this page last knew it saved
+ *   (<code>-loaded); after a save the server returns the new digests and version, and the
+ *   page keeps them. So a save made elsewhere since (a colleague, or the same officer in
+ *   another tab) is reported as a conflict, while this page's own follow-up saves are not.
  * - When the session has ended, nothing is lost: the text stays in localStorage, the status
  *   line offers to log in again, and after logging in the step page puts the text back and
  *   saves it.
@@ -21,6 +25,7 @@
   let inFlight = false;
   let again = false;
   let edits = 0; // changes since the page loaded; a save clears the stored copy only if none came after it
+  const dirty = new Map(); // question code -> the value of `edits` at its latest change, until saved
   let ended = false; // the session has ended: keep offering the login link until the page changes
 
   function fields() {
@@ -68,11 +73,12 @@
     }
     inFlight = true;
     const editsSent = edits;
+    const sent = new Map(dirty);
     show("Saving…", "saving");
     try {
       const response = await fetch(form.dataset.autosaveUrl, {
         method: "POST",
-        body: new FormData(form),
+        body: changedFields(sent),
         credentials: "same-origin",
         redirect: "manual",
         headers: { Accept: "application/json" },
@@ -86,7 +92,9 @@
       } else {
         const body = await response.json();
         if (body.saved) {
+          adopt(body, sent);
           if (edits === editsSent) forget();
+          else store(); // keep the new digests with the text still to save
           show(body.message, "saved");
         } else {
           show(body.message, "error");
@@ -103,6 +111,32 @@
     }
   }
 
+  function codeOf(name) {
+    const dash = name.indexOf("-");
+    return dash > 0 ? name.slice(0, dash) : null;
+  }
+
+  // The request: the version, and every field of the answers changed since they were last saved.
+  function changedFields(codes) {
+    const body = new FormData();
+    for (const [name, value] of new FormData(form)) {
+      if (name === "csrfmiddlewaretoken" || name === "version" || codes.has(codeOf(name))) body.append(name, value);
+    }
+    return body;
+  }
+
+  // After a save: the page now holds these answers as saved, at the audit's new version.
+  function adopt(body, sent) {
+    if (body.version) form.querySelector('[name="version"]').value = body.version;
+    Object.entries(body.loaded || {}).forEach(function ([code, digest]) {
+      const loaded = form.querySelector('[name="' + CSS.escape(code + "-loaded") + '"]');
+      if (loaded) loaded.value = digest;
+    });
+    sent.forEach(function (at, code) {
+      if (dirty.get(code) === at) dirty.delete(code); // not changed again while saving
+    });
+  }
+
   function showEnded() {
     show("Not saved: your session has ended. Your text is kept in this browser.", "error", {
       href: form.dataset.loginUrl,
@@ -110,8 +144,10 @@
     });
   }
 
-  function changed() {
+  function changed(event) {
     edits += 1;
+    const code = event && event.target && event.target.name ? codeOf(event.target.name) : null;
+    if (code) dirty.set(code, edits);
     store();
     if (ended) {
       showEnded(); // nothing can be saved until the officer logs in again
@@ -150,23 +186,24 @@
     }
     if (!stored || !stored.data) return;
     const current = fields();
-    const visible = Object.keys(stored.data).filter(function (name) {
-      return name !== "version" && !name.endsWith("-loaded");
+    // The answers whose visible fields differ from what the page shows now: the unsaved text.
+    const codes = new Set();
+    Object.keys(stored.data).forEach(function (name) {
+      const code = codeOf(name);
+      if (code && !name.endsWith("-loaded") && JSON.stringify(stored.data[name]) !== JSON.stringify(current[name] || [])) {
+        codes.add(code);
+      }
     });
-    const radios = new Set(Array.from(form.querySelectorAll("input[type=radio]"), function (el) { return el.name; }));
-    const differs = visible.some(function (name) {
-      return JSON.stringify(stored.data[name]) !== JSON.stringify(current[name] || []);
-    }) || Array.from(radios).some(function (name) { return !(name in stored.data) && name in current; });
-    if (!differs) {
+    if (codes.size === 0) {
       forget();
       return;
     }
-    // Also the version and fingerprints the text was typed against, so that a colleague's
-    // save since then is reported as a conflict rather than overwritten.
-    Object.keys(stored.data).forEach(function (name) { setField(name, stored.data[name]); });
-    radios.forEach(function (name) {
-      if (!(name in stored.data)) form.querySelectorAll('[name="' + CSS.escape(name) + '"]').forEach(function (el) { el.checked = false; });
+    // Those answers get back their text and the digest of the answer it was typed against, so
+    // that a save made elsewhere since is reported as a conflict rather than overwritten.
+    Object.keys(stored.data).forEach(function (name) {
+      if (codes.has(codeOf(name))) setField(name, stored.data[name]);
     });
+    codes.forEach(function (code) { dirty.set(code, edits); });
     const when = new Date(stored.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     show("Restored your unsaved changes from " + when + "; saving…", "pending");
     save();

@@ -68,7 +68,7 @@ def test_a_conflicting_save_is_shown_and_the_users_text_kept(client_for, audit, 
     response = client_for(officer).post(step_url(audit), data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Someone else saved some of these answers" in page
+    assert "Some of these answers were saved elsewhere after you opened this page" in page
     assert "Saved meanwhile by Dafydd Roberts" in page
     assert "Dafydd&#x27;s survey notes" in page  # theirs, shown
     assert "Siân&#x27;s own notes" in page  # ours, kept in the fields
@@ -149,7 +149,8 @@ def test_control_characters_and_oversized_notes_are_refused_with_the_text_kept(c
     page = client.post(step_url(audit), step_post_data(audit, evidence_notes="Pasted\x07 from Word")).content.decode()
     assert "Remove the invisible control characters (U+0007)" in page
     page = client.post(step_url(audit), step_post_data(audit, evidence_notes="x" * 5001)).content.decode()
-    assert "Ensure this value has at most 5000 characters" in page
+    assert "This can be at most 5000 characters; it has 5001" in page
+    assert "x" * 5001 + "</textarea>" in page  # all of it, still in the field
     assert not Answer.objects.exists()
 
 
