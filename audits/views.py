@@ -280,8 +280,16 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
     step_form, forms = _bound_step_forms(request, audit, factor)
     if not step_form.is_valid() or not all(f.is_valid() for f in forms):
         codes = [f.question.code for f in forms if f.errors] or ["the page"]
+        reasons = [f"{f.question.code}: {next(iter(f.errors.values()))[0]}" for f in forms if f.errors]
+        if step_form.errors:
+            reasons.append("The page's audit version is missing or not valid: reload the page.")
         return JsonResponse(
-            {"saved": False, "invalid": codes, "message": f"Not saved: {', '.join(codes)} need attention."}, status=400
+            {
+                "saved": False,
+                "invalid": codes,
+                "message": f"Not saved: {', '.join(codes)} need attention. " + " ".join(reasons),
+            },
+            status=400,
         )
     try:
         saved = _save_touched(request, audit, step_form, forms)

@@ -52,3 +52,43 @@ def test_answers_autosave_and_survive_an_ended_session(browser, live_server, peo
     expect(page.locator("#id_CD2-evidence_notes")).to_have_value("Digital skills survey, March 2026.")
     expect(status).to_be_hidden()
     visit.assert_accessible()
+
+
+def test_autosave_sends_the_changed_answer_only_and_a_second_tab_gets_a_conflict(browser, live_server, people):
+    council = Council.objects.get(slug="ynys-mon")
+    audit = services.audit_create(
+        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
+    )
+    page, _, visit = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave-tabs")
+    page.goto(f"/audits/{audit.pk}/can-do/")
+    other_tab = page.context.new_page()  # the same officer, the same step, opened at the same time
+    other_tab.goto(f"/audits/{audit.pk}/can-do/")
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data or "") if r.url.endswith("/autosave/") else None)
+    status = page.locator("#autosave-status")
+
+    # 1. One answer typed: one answer sent, and the page's next saves are not conflicts with it.
+    page.locator("#id_CD2-evidence_notes").fill("Digital skills survey, March 2026.")
+    expect(status).to_contain_text("All changes saved at")
+    page.locator("#id_CD2-evidence_notes").fill("Digital skills survey, March 2026, and the library's figures.")
+    expect(status).to_contain_text("All changes saved at")
+    assert len(sent) == 2 and all("CD2-evidence_notes" in body for body in sent)
+    assert not any(f"CD{n}-" in body for body in sent for n in (1, 3, 4, 5, 6, 7))
+    assert Answer.objects.filter(audit=audit).count() == 1
+
+    # 2. The other tab still shows the empty answer: its save is a conflict, not an overwrite.
+    other_tab.locator("#id_CD2-evidence_notes").fill("Typed in the other tab.")
+    expect(other_tab.locator("#autosave-status")).to_contain_text("CD2 changed elsewhere meanwhile")
+    assert Answer.objects.get(audit=audit).evidence_notes.endswith("and the library's figures.")
+
+    # 3. Notes near the limit show a counter; past it, the text stays whole and is not saved.
+    notes = page.locator("#id_CD4-evidence_notes")
+    notes.fill("n" * 4100)
+    expect(page.locator("#id_CD4-evidence_notes-counter")).to_have_text("4,100 of 5,000 characters")
+    notes.fill("n" * 5120)
+    expect(page.locator("#id_CD4-evidence_notes-counter")).to_contain_text("120 over the limit of 5,000")
+    expect(status).to_contain_text("Not saved: CD4 need attention")
+    assert len(notes.input_value()) == 5120
+    assert not Answer.objects.filter(audit=audit, question__code="CD4").exists()
+    visit.check("counter over the limit")
+    visit.assert_accessible()
