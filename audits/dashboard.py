@@ -335,7 +335,9 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
 
 
 def dashboard_csv_rows(d: Dashboard) -> list[list[str]]:
-    """The dashboard's numbers as one tidy table: section, scope, period, factor, value, detail."""
+    """The dashboard's numbers as one tidy table: section, scope, period, factor, value, detail.
+    Names come from users (services, councils): the download writes them through
+    ``audits.csv_safety``, so that none is read as a spreadsheet formula."""
 
     def fmt(value: float | None) -> str:
         return "" if value is None else f"{value:.1f}"

