@@ -1,14 +1,29 @@
 """Load-test the web pages over HTTP (make bench): the app under gunicorn with the settings it is
-run with, driven on loopback by wrk, logged in as the officer of the national data set's bench
+run with, driven on loopback by wrk, logged in as officers of the national data set's bench
 council (30 services; ``manage.py generate_national`` makes it).
 
-For each page: requests per second and p50 / p95 latency at ``--connections`` concurrent
-connections for ``--duration`` seconds, and its throughput as a share of a trivial baseline page's
-(the about page: same middleware, a template without queries). Every response must have the
-status a working page gives (200; 302 for a saved step), or the command fails.
+For each row: requests per second and p50 / p95 latency at ``--connections`` concurrent
+connections (one per wrk thread) for ``--duration`` seconds, and its throughput as a share of a
+trivial baseline page's (the about page: same middleware, a template without queries). Every
+response must be the one a working page gives (200; for a save, 302 back to the step, or the
+autosave's "saved" answer), or the command fails and says which statuses came back.
 
-Writes to the database: the factor step is saved over and over, on a draft audit of the bench
-council (one is created when the council has none). Meant for the throwaway database of make bench.
+Saves are measured two ways:
+- stress: every connection saves the same audit as the same officer (bench-officer), so the
+  saves queue on that audit's row lock and run one at a time. No target: it shows that queue.
+- officers: each connection is a different officer, signed in with their own session, saving
+  their own draft audit, as a council's officers do: the step's form with every answer of the
+  factor changed, and the autosave of one changed answer (only that answer's fields and the
+  version, as static/js/autosave.js sends them, multipart). Each request changes the answers it
+  carries (they alternate between two versions) and carries the audit version and the answer
+  digests (``<code>-loaded``) that the officer's previous save left, as the page would.
+
+Writes to the database, so it is meant for the throwaway database of make bench: the factor step
+is saved over and over; a draft audit of the bench council is created when it has none; the
+officers ``national-bench-council-officer-1`` … are created (their names start like every
+generated user's, so ``generate_national --replace`` deletes them), with bench-officer's
+password; and when the council has too few drafts for one per officer, bench-manager returns
+submitted audits to the officers (the latest period first).
 """
 
 from __future__ import annotations
@@ -26,7 +41,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -39,24 +54,64 @@ from django.utils.text import slugify
 from audits import services
 from audits.factors import FACTOR_SLUGS, Factor
 from audits.management.commands.generate_national import BENCH_NAME
-from audits.models import EDITABLE_STATUSES, Answer, Audit, Council, Membership, Question, Role
+from audits.models import (
+    EDITABLE_STATUSES,
+    Answer,
+    Audit,
+    AuditStatus,
+    Council,
+    Membership,
+    Question,
+    Role,
+)
 
 BENCH_SLUG = slugify(BENCH_NAME)
 BENCH_USER = "bench-officer"
+BENCH_MANAGER = "bench-manager"
+OFFICER_PREFIX = f"{BENCH_SLUG}-officer-"  # then 1, 2, …: one officer per connection
 STEP_FACTOR = Factor.CAN_DO
-TARGET_RATIO = 0.40  # each page at least this share of the baseline's requests per second
-TARGET_P95_MS = 150
 WRK_SCRIPT = Path(settings.BASE_DIR) / "scripts" / "wrk-stats.lua"
-RATING = "__rating__"  # wrk-stats.lua puts a rating from 1 to 4 here in each request
+# wrk-stats.lua replaces these in each request's body (see there).
+RATING, UNIQUE, VERSION = "__rating__", "__n__", "__version__"
 EVIDENCE_NOTES = "Resident survey 2025, response rate 31%; consultation register."
+EVIDENCE_URL = "https://national-bench-council.example.org/evidence/resident-survey-2025"
+# The two versions of an answer (confidence, notes, links) that an officer's saves alternate
+# between; the rating alternates too (see _answer_fields).
+ANSWER_STATES = (
+    ("medium", EVIDENCE_NOTES, EVIDENCE_URL),
+    (
+        "high",
+        "Resident survey 2025, response rate 34% after the reminder; consultation register.",
+        EVIDENCE_URL + "-final",
+    ),
+)
+BOUNDARY = "----ClearAuditBenchFormBoundary7MA4YWxk"  # multipart, as a browser's FormData
+
+
+@dataclass(frozen=True)
+class Target:
+    share: float  # at least this share of the baseline's requests per second
+    p95_ms: float  # and p95 latency under this
+
+    def __str__(self) -> str:
+        return f"≥ {self.share:.2f}, p95 < {self.p95_ms:.0f} ms"
+
+
+PAGE_TARGET = Target(0.40, 150)
+STEP_SAVE_TARGET = Target(0.35, 100)
+AUTOSAVE_TARGET = Target(0.45, 100)
 
 
 @dataclass(frozen=True)
 class Page:
+    """A page loaded (or a form posted) by every connection with bench-officer's session."""
+
     label: str
     path: str
     method: str = "GET"
-    body: str = ""  # POST only, form-encoded, with RATING placeholders
+    body: str = ""  # POST only, form-encoded, with RATING and UNIQUE placeholders
+    target: Target | None = PAGE_TARGET  # None: a stress figure, shown without a target
+    audit_id: int | None = None  # a POST whose every request saves (a new version of this audit)
 
     @property
     def expected_status(self) -> int:
@@ -64,18 +119,50 @@ class Page:
 
 
 @dataclass(frozen=True)
+class OfficersRow:
+    """Each connection an officer of their own, saving their own audit's step."""
+
+    label: str
+    autosave: bool  # False: the step's form with every answer; True: the autosave of one answer
+    target: Target
+    method = "POST"
+
+    @property
+    def expected_status(self) -> int:
+        return 200 if self.autosave else 302
+
+
+@dataclass(frozen=True)
 class Result:
-    page: Page
+    page: Page | OfficersRow
     rps: float
     p50_ms: float
     p95_ms: float
     requests: int
     errors: dict[str, int]
-    unexpected: int
+    unexpected: int  # responses with another status than a good one
+    statuses: dict[str, int]  # … by status
+    wrong: int  # the right status, but not back to the step / not "saved"
+    problems: list[str] = field(default_factory=list)  # what the database shows went wrong
 
     @property
     def failed(self) -> bool:
-        return self.unexpected > 0 or any(self.errors.values())
+        return bool(self.unexpected or self.wrong or any(self.errors.values()) or self.problems)
+
+
+@dataclass
+class _Officer:
+    client: _Client
+    audit: Audit
+    questions: list[Question]  # the step's, in order
+
+    @property
+    def step_path(self) -> str:
+        return reverse("audits:step", args=[self.audit.pk, FACTOR_SLUGS[STEP_FACTOR]])
+
+    @property
+    def autosave_path(self) -> str:
+        return reverse("audits:autosave", args=[self.audit.pk, FACTOR_SLUGS[STEP_FACTOR]])
 
 
 class Command(BaseCommand):
@@ -86,7 +173,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
-        parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=8,
+            help="concurrent connections, and officers saving their own audits (default 8)",
+        )
         parser.add_argument(
             "--workers",
             type=int,
@@ -107,74 +199,89 @@ class Command(BaseCommand):
         council = Council.objects.filter(slug=BENCH_SLUG).first()
         if council is None:
             raise CommandError(f"No council {BENCH_SLUG!r}: run `manage.py generate_national` first.")
-        user = get_user_model().objects.filter(username=BENCH_USER).first()
+        User = get_user_model()
+        user = User.objects.filter(username=BENCH_USER).first()
         if user is None or not Membership.objects.filter(user=user, council=council, role=Role.OFFICER).exists():
             raise CommandError(f"{BENCH_USER} is not an officer of {council}: run `manage.py generate_national`.")
+        manager = User.objects.filter(username=BENCH_MANAGER, memberships__council=council).first()
         audit = _draft_audit(council, user)
+        own_audits = _own_audits(council, exclude=audit, count=connections, manager=manager)
+        officer_users = _bench_officers(council, user, connections)
         workers = workers or os.cpu_count() or 1
 
         self.stdout.write(
             f"Data set: {Council.objects.count()} councils, {Audit.objects.count()} audits, "
             f"{Answer.objects.count()} answers; logged in as {BENCH_USER} of {council} "
-            f"({council.services.count()} services)."
+            f"({council.services.count()} services), and as {connections} other officers "
+            f"({OFFICER_PREFIX}1 …) for the rows where each saves their own audit."
         )
         self.stdout.write(
             f"gunicorn: {workers} workers × {threads} thread{'s' if threads > 1 else ''} on {os.cpu_count()} CPU "
-            f"cores; wrk: {connections} connections, {duration} s per page after a warm-up."
+            f"cores; wrk: {connections} connections, {duration} s per row after a warm-up."
         )
-        pages = _pages(council, audit)
-        version_before = audit.version
+        rows = _rows(council, audit, connections)
+        questions = list(
+            Question.objects.filter(framework_id=audit.framework_id, factor=STEP_FACTOR).order_by("order", "code")
+        )
         # Stopped with SIGTERM (not only Ctrl+C): leave through the `with` below, which stops gunicorn.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         with _Gunicorn(workers=workers, threads=threads) as server:
             client = _Client(server.base_url)
             client.login(BENCH_USER, password)
-            for page in pages:
-                client.check(page)
+            for row in rows:
+                if isinstance(row, Page):
+                    client.check(row)
+            officers = []
+            for officer, own in zip(officer_users, own_audits, strict=True):
+                officer_client = _Client(server.base_url)
+                officer_client.login(officer.username, password)
+                officers.append(
+                    _Officer(officer_client, own, [q for q in questions if q.framework_id == own.framework_id])
+                )
+            everyone = [audit.pk, *(own.pk for own in own_audits)]
             results = []
-            for page in pages:
-                _wrk(wrk, server.base_url, client, page, connections, min(duration, 2))  # warm-up
-                results.append(_wrk(wrk, server.base_url, client, page, connections, duration))
+            for row in rows:
+                results.append(_measure(wrk, server.base_url, row, client, officers, connections, duration, everyone))
                 if server.process.poll() is not None:
                     raise CommandError(f"gunicorn stopped during the benchmark:\n{server.log_tail()}")
             log = server.log_tail()
         self._table(results)
-        failures = [
-            f"{r.page.label}: {r.unexpected} of {r.requests} responses were not {r.page.expected_status}, "
-            f"socket errors {r.errors}"
-            for r in results
-            if r.failed
-        ]
-        # Each saving POST draws new ratings, so each should have saved: a new version of the audit.
-        audit.refresh_from_db()
-        posts = sum(r.requests for r in results if r.page.method == "POST" and RATING in r.page.body)
-        self.stdout.write(f"The POSTs saved the step {audit.version - version_before} times, {posts} while timed.")
-        if audit.version - version_before < posts:
-            failures.append(f"only {audit.version - version_before} of the POSTs saved answers")
+        failures = []
+        for r in results:
+            if r.unexpected or r.wrong or any(r.errors.values()):
+                statuses = ", ".join(f"{n} × {status}" for status, n in sorted(r.statuses.items())) or "none"
+                failures.append(
+                    f"{r.page.label}: {r.unexpected} of {r.requests} responses were not {r.page.expected_status} "
+                    f"(they were: {statuses}), {r.wrong} had it but not the page a save gives, socket errors {r.errors}"
+                )
+            failures += [f"{r.page.label}: {problem}" for problem in r.problems]
         if failures:
             raise CommandError("Some requests failed: " + "; ".join(failures) + f".\ngunicorn's log ends:\n{log}")
 
     def _table(self, results: list[Result]) -> None:
         baseline = results[0]
-        header = f"{'page':<34} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'vs baseline':>11}  target"
+        header = f"{'row':<50} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'share':>6}  target"
         self.stdout.write(header)
-        self.stdout.write("-" * (len(header) + 4))
+        self.stdout.write("-" * (len(header) + 30))
         missed = []
         for r in results:
             ratio = r.rps / baseline.rps if baseline.rps else 0.0
+            target = r.page.target
             if r is baseline:
                 verdict = "(baseline)"
-            elif ratio >= TARGET_RATIO and r.p95_ms < TARGET_P95_MS:
-                verdict = "ok"
+            elif target is None:
+                verdict = "(stress: no target)"
+            elif ratio >= target.share and r.p95_ms < target.p95_ms:
+                verdict = f"{target}: ok"
             else:
-                verdict = "MISSED"
+                verdict = f"{target}: MISSED"
                 missed.append(r.page.label)
             self.stdout.write(
-                f"{r.page.label:<34} {r.rps:>8.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {ratio:>11.2f}  {verdict}"
+                f"{r.page.label:<50} {r.rps:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {ratio:>6.2f}  {verdict}"
             )
         self.stdout.write(
-            f"Target: at least {TARGET_RATIO:.2f} of the baseline's requests per second and p95 under "
-            f"{TARGET_P95_MS} ms. " + (f"Missed by: {', '.join(missed)}." if missed else "Every page meets it.")
+            "Share: of the baseline's requests per second in this run. "
+            + (f"Missed targets: {', '.join(missed)}." if missed else "Every target is met.")
         )
 
 
@@ -192,32 +299,237 @@ def _draft_audit(council: Council, user) -> Audit:
     raise CommandError(f"{council} has no editable audit, and every scope has one for {period} already.")
 
 
-def _pages(council: Council, audit: Audit) -> list[Page]:
+def _own_audits(council: Council, *, exclude: Audit, count: int, manager) -> list[Audit]:
+    """One editable audit of a service per officer, besides the stress rows' one: the council's
+    drafts (and audits returned to the officers), then, when there are too few, submitted audits
+    that the manager returns to the officers, as for more work. The latest period first, by service."""
+    scoped = (
+        Audit.objects.filter(council=council, service__isnull=False)
+        .exclude(pk=exclude.pk)
+        .order_by("-period", "service__name", "pk")
+    )
+    audits = list(scoped.filter(status__in=EDITABLE_STATUSES)[:count])
+    if len(audits) < count and manager is not None:
+        for submitted in scoped.filter(status=AuditStatus.SUBMITTED)[: count - len(audits)]:
+            audits.append(
+                services.audit_return(
+                    audit=submitted,
+                    user=manager,
+                    comment="Returned for more work (make bench: an officer saves it under load).",
+                )
+            )
+    if len(audits) < count:
+        raise CommandError(
+            f"{council} has only {len(audits)} audits its officers can edit besides audit {exclude.pk}, "
+            f"and {count} are needed (one per connection): ask for fewer --connections."
+        )
+    return audits
+
+
+def _bench_officers(council: Council, like, count: int) -> list:
+    """``count`` officers of the council with the password of ``like``, made the first time."""
+    User = get_user_model()
+    officers = []
+    for n in range(1, count + 1):
+        username = f"{OFFICER_PREFIX}{n}"
+        officer, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": "Bench",
+                "last_name": f"Officer {n}",
+                "email": f"{username}@example.org",
+                "password": like.password,
+            },
+        )
+        if not created and officer.password != like.password:
+            officer.password = like.password
+            officer.save(update_fields=["password"])
+        Membership.objects.update_or_create(user=officer, council=council, defaults={"role": Role.OFFICER})
+        officers.append(officer)
+    return officers
+
+
+def _rows(council: Council, audit: Audit, connections: int) -> list[Page | OfficersRow]:
     step = reverse("audits:step", args=[audit.pk, FACTOR_SLUGS[STEP_FACTOR]])
     fields: list[tuple[str, str]] = [("version", str(audit.version)), ("next", "stay")]
-    for q in Question.objects.filter(framework_id=audit.framework_id, factor=STEP_FACTOR).order_by("order", "code"):
+    questions = list(
+        Question.objects.filter(framework_id=audit.framework_id, factor=STEP_FACTOR).order_by("order", "code")
+    )
+    for q in questions:
         fields += [
+            # No digest of the answer as loaded: without one, the same officer's saves are never
+            # conflicts, so that the connections can all save one audit at once.
             (f"{q.code}-loaded", ""),
             (f"{q.code}-rating", RATING),
             (f"{q.code}-confidence", "medium"),
-            (f"{q.code}-evidence_notes", EVIDENCE_NOTES),
+            (f"{q.code}-evidence_notes", f"{EVIDENCE_NOTES} ({UNIQUE})"),
             (f"{q.code}-evidence_links", ""),
         ]
+    saves = urllib.parse.urlencode(fields)
+    # The same form posted again unchanged: everything a save does except the writes.
+    same = urllib.parse.urlencode(
+        [(name, "2" if value == RATING else EVIDENCE_NOTES if UNIQUE in value else value) for name, value in fields]
+    )
+    label, n = STEP_FACTOR.label, connections
     return [
         Page("baseline: about page", reverse("audits:about")),
         Page("audit list", reverse("audits:list")),
-        Page(f"{STEP_FACTOR.label} step (GET)", step),
-        Page(f"{STEP_FACTOR.label} step (POST, saves)", step, "POST", urllib.parse.urlencode(fields)),
-        # The same form posted again unchanged: everything a save does except the writes.
-        Page(
-            f"{STEP_FACTOR.label} step (POST, no change)",
-            step,
-            "POST",
-            urllib.parse.urlencode(fields).replace(RATING, "2"),
-        ),
+        Page(f"{label} step (GET)", step),
+        Page(f"stress: {label} step POST, 1 audit × {n}, saves", step, "POST", saves, None, audit.pk),
+        Page(f"stress: {label} step POST, 1 audit × {n}, no change", step, "POST", same, None),
+        OfficersRow(f"{label} step POST, {n} officers × own audit, {len(questions)} answers", False, STEP_SAVE_TARGET),
+        OfficersRow(f"autosave, {n} officers × own audit, 1 answer", True, AUTOSAVE_TARGET),
         Page("council dashboard", reverse("audits:dashboard", args=[council.slug])),
         Page("council reports page", reverse("audits:council-reports", args=[council.slug])),
     ]
+
+
+def _measure(wrk, base_url, row, client, officers, connections, duration, everyone: list[int]) -> Result:
+    """A warm-up, then the timed run; then what the database says the saves did. ``everyone``:
+    every audit that the rows save."""
+    if isinstance(row, OfficersRow):
+        audit_ids = [o.audit.pk for o in officers]
+        others = _answers_not_carried(officers) if row.autosave else None
+
+        def plans():
+            return [_officer_plan(o, row) for o in officers]
+    else:
+        audit_ids = [row.audit_id] if row.audit_id else []
+        others = None
+
+        def plans():
+            return [client.plan(row)]
+
+    _wrk(wrk, base_url, plans(), connections, min(duration, 2))  # warm-up
+    _settle(everyone)
+    timed = plans()
+    before = _versions(audit_ids)
+    data = _wrk(wrk, base_url, timed, connections, duration)
+    _settle(everyone)
+    after = _versions(audit_ids)
+    problems = []
+    good = data["requests"] - data["unexpected"] - data["wrong"]
+    if audit_ids and after - before < good:
+        problems.append(f"{good} saves answered as saved, but the audits moved on only {after - before} versions")
+    if others is not None and _answers_not_carried(officers) != others:
+        problems.append(
+            "answers that the autosave did not carry changed: the server does not yet save only the answers a "
+            "request carries, so this row measured something else than it says"
+        )
+    return Result(
+        page=row,
+        rps=data["rps"],
+        p50_ms=data["p50_ms"],
+        p95_ms=data["p95_ms"],
+        requests=data["requests"],
+        errors=data["errors"],
+        unexpected=data["unexpected"],
+        statuses=data["statuses"],
+        wrong=data["wrong"],
+        problems=problems,
+    )
+
+
+def _settle(audit_ids: list[int], quiet: float = 0.5, timeout: float = 30) -> None:
+    """Wait for the saves that were still queued in the server when wrk stopped (its connections
+    close, but gunicorn still reads and runs what they sent): until the audits' versions stay
+    still for ``quiet`` seconds. So the next row starts from what the last one left."""
+    last, still_since, deadline = _versions(audit_ids), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() - still_since < quiet and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = _versions(audit_ids)
+        if now != last:
+            last, still_since = now, time.monotonic()
+
+
+def _versions(audit_ids: list[int]) -> int:
+    return sum(Audit.objects.filter(pk__in=audit_ids).values_list("version", flat=True))
+
+
+def _answers_not_carried(officers: list[_Officer]) -> list[tuple]:
+    """The step's answers that the autosave row does not carry (all but the first), as saved."""
+    rows = []
+    for officer in officers:
+        others = [q.pk for q in officer.questions[1:]]
+        rows += (
+            Answer.objects.filter(audit=officer.audit, question_id__in=others)
+            .order_by("question_id")
+            .values_list(
+                "question_id", "rating", "dont_know", "confidence", "evidence_notes", "evidence_links", "audit_version"
+            )
+        )
+    return rows
+
+
+def _answer_fields(question: Question, index: int, state: int, loaded: str) -> list[tuple[str, str]]:
+    """One answer's fields in one of its two states, in the order of the step's form."""
+    confidence, notes, links = ANSWER_STATES[state]
+    code = question.code
+    return [
+        (f"{code}-loaded", loaded),
+        (f"{code}-rating", str((index + 2 * state) % 4 + 1)),
+        (f"{code}-evidence_notes", notes),
+        (f"{code}-evidence_links", links),
+        (f"{code}-confidence", confidence),
+    ]
+
+
+def _officer_body(officer: _Officer, row: OfficersRow, state: int, version: str, loaded: dict[str, str]) -> str:
+    """What the officer's browser sends to save the step (every answer, form-encoded as the form
+    posts) or to autosave one answer (its fields and the version, multipart as a FormData)."""
+    questions = officer.questions[:1] if row.autosave else officer.questions
+    fields = [("csrfmiddlewaretoken", officer.client.cookie("csrftoken")), ("version", version)]
+    for index, q in enumerate(questions):
+        fields += _answer_fields(q, index, state, loaded[q.code])
+    if not row.autosave:
+        return urllib.parse.urlencode([*fields, ("next", "stay")])
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in fields
+    ]
+    return "".join(parts) + f"--{BOUNDARY}--\r\n"
+
+
+def _officer_plan(officer: _Officer, row: OfficersRow) -> dict:
+    """Save the officer's answers once in each of their two states, through the app as their
+    browser would, to learn each state's digests; then wrk's plan for their connection, which
+    goes on alternating: each request changes the answers it carries, with the version and the
+    digests that the previous save left."""
+    path = officer.autosave_path if row.autosave else officer.step_path
+    codes = [q.code for q in (officer.questions[:1] if row.autosave else officer.questions)]
+    headers = {
+        "Cookie": f"sessionid={officer.client.cookie('sessionid')}; csrftoken={officer.client.cookie('csrftoken')}",
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"
+        if row.autosave
+        else "application/x-www-form-urlencoded",
+    }
+    if row.autosave:
+        headers["Accept"] = "application/json"
+    expect = {"expect": row.expected_status}
+    expect |= {"contains": '"saved": true'} if row.autosave else {"location": officer.step_path}
+    version, loaded = officer.client.step_state(officer.step_path, codes)
+    digests = []
+    for state in (0, 1):
+        body = _officer_body(officer, row, state, str(version), loaded)
+        officer.client.expect(row.label, path, body, headers, **expect)
+        new_version, loaded = officer.client.step_state(officer.step_path, codes)
+        if state == 1 and new_version != version + 1:
+            raise CommandError(f"{row.label}: a save on audit {officer.audit.pk} did not make a new version.")
+        version = new_version
+        digests.append(loaded)
+    if digests[0] == digests[1]:
+        raise CommandError(f"{row.label}: the step page gives the same digests to different answers.")
+    return {
+        "method": "POST",
+        "path": path,
+        "headers": headers,
+        # The first request puts back state 0, over state 1 as saved last.
+        "bodies": [
+            _officer_body(officer, row, 0, VERSION, digests[1]),
+            _officer_body(officer, row, 1, VERSION, digests[0]),
+        ],
+        "version": version,
+        **expect,
+    }
 
 
 class _Gunicorn:
@@ -289,7 +601,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class _Client:
-    """A logged-in browser session over urllib, used to check each page before loading it."""
+    """A signed-in browser session over urllib: checks each row before it is loaded, and
+    prepares the officers' saves."""
 
     def __init__(self, base_url: str):
         self.base_url = base_url
@@ -336,7 +649,7 @@ class _Client:
             )
 
     def headers(self) -> dict[str, str]:
-        """What wrk sends with every request: the session, and the CSRF token for POSTs."""
+        """What wrk sends with every request of a Page: the session, and the CSRF token for POSTs."""
         csrf = self.cookie("csrftoken")
         return {
             "Cookie": f"sessionid={self.cookie('sessionid')}; csrftoken={csrf}",
@@ -344,9 +657,24 @@ class _Client:
             "Content-Type": "application/x-www-form-urlencoded",
         }
 
+    def plan(self, page: Page) -> dict:
+        """wrk's plan for every connection of a Page (see wrk-stats.lua)."""
+        headers = self.headers()
+        if page.method == "GET":
+            del headers["Content-Type"], headers["X-CSRFToken"]
+            return {"method": "GET", "path": page.path, "headers": headers, "expect": 200}
+        return {
+            "method": "POST",
+            "path": page.path,
+            "headers": headers,
+            "bodies": [page.body],
+            "expect": page.expected_status,
+            "location": page.path,
+        }
+
     def check(self, page: Page) -> None:
         """One request as wrk will make it: the right status, signed in, the right place."""
-        body = page.body.replace(RATING, "1") if page.method == "POST" else None
+        body = page.body.replace(RATING, "1").replace(UNIQUE, "check") if page.method == "POST" else None
         status, headers, text = self.request(page.method, page.path, body, self.headers() if body else None)
         location = headers.get("Location", "")
         problem = None
@@ -359,28 +687,71 @@ class _Client:
         if problem:
             raise CommandError(f"{page.label}: {page.method} {page.path} gave {problem}.")
 
+    def step_state(self, path: str, codes: list[str]) -> tuple[int, dict[str, str]]:
+        """The audit version and the answers' digests that the step page gives, as the browser sees them."""
+        status, _, page = self.request("GET", path)
+        version = re.search(r'name="version" value="(\d+)"', page)
+        loaded = {code: re.search(rf'name="{re.escape(code)}-loaded" value="([^"]*)"', page) for code in codes}
+        if status != 200 or version is None or not all(loaded.values()):
+            raise CommandError(f"GET {path}: status {status}, not the step's form with its answers.")
+        return int(version[1]), {code: match[1] for code, match in loaded.items()}
 
-def _wrk(wrk: str, base_url: str, client: _Client, page: Page, connections: int, duration: int) -> Result:
-    headers = client.headers()
-    if page.method == "GET":
-        del headers["Content-Type"]
-    command = [wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout=30s", "--latency"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command += ["-s", str(WRK_SCRIPT), base_url + page.path, "--", str(page.expected_status)]
-    if page.method == "POST":
-        command += [page.method, page.body]
-    run = subprocess.run(command, capture_output=True, text=True, check=False)
+    def expect(self, label, path, body, headers, *, expect: int, location=None, contains=None) -> None:
+        """POST as wrk will, and refuse anything but the response of a save."""
+        status, response_headers, text = self.request("POST", path, body, headers)
+        if (
+            status != expect
+            or (location and response_headers.get("Location") != location)
+            or (contains and contains not in text)
+        ):
+            where = response_headers.get("Location", "")
+            raise CommandError(
+                f"{label}: POST {path} gave status {status}"
+                + (f" (to {where})" if where else "")
+                + f", not a save ({expect}): {text[:300]!r}"
+            )
+
+
+def _lua(value) -> str:
+    """A Lua literal of a plan (strings byte by byte, so any text goes through unchanged)."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return (
+            '"' + "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else f"\\{b:03d}" for b in value.encode()) + '"'
+        )
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(_lua(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in value.items() if v is not None) + "}"
+    raise TypeError(f"no Lua literal for {value!r}")
+
+
+def _wrk(wrk: str, base_url: str, plans: list[dict], connections: int, duration: int) -> dict:
+    """One wrk run: ``connections`` threads of one connection each, thread k following plans[k]."""
+    with tempfile.NamedTemporaryFile("w", prefix="bench-plan-", suffix=".lua", encoding="ascii") as plan_file:
+        plan_file.write("return " + _lua(plans) + "\n")
+        plan_file.flush()
+        command = [
+            wrk,
+            f"-t{connections}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout=30s",
+            "--latency",
+            "-s",
+            str(WRK_SCRIPT),
+            base_url + plans[0]["path"],
+            "--",
+            plan_file.name,
+            str(time.time_ns()),
+        ]
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
     stats = next((line for line in run.stdout.splitlines() if line.startswith("wrk-stats ")), None)
     if run.returncode != 0 or stats is None:
-        raise CommandError(f"wrk failed on {page.label} (exit {run.returncode}):\n{run.stdout}{run.stderr}")
-    data = json.loads(stats.removeprefix("wrk-stats "))
-    return Result(
-        page=page,
-        rps=data["rps"],
-        p50_ms=data["p50_ms"],
-        p95_ms=data["p95_ms"],
-        requests=data["requests"],
-        errors=data["errors"],
-        unexpected=data["unexpected"],
-    )
+        raise CommandError(f"wrk failed on {plans[0]['path']} (exit {run.returncode}):\n{run.stdout}{run.stderr}")
+    return json.loads(stats.removeprefix("wrk-stats "))
