@@ -429,7 +429,11 @@ class BundleState(models.TextChoices):
 class ReportBundle(models.Model):
     """Every PDF report of a council in one zip file, rendered by a background task
     (``audits.tasks.render_report_bundle``). The file is kept in the database so that any
-    app server can hand it out, whichever worker made it."""
+    app server can hand it out, whichever worker made it.
+
+    A council has at most one bundle queued or rendering at a time. While it renders, the task
+    writes ``heartbeat_at`` every HEARTBEAT_EVERY; a bundle whose heartbeat is older than
+    LOST_AFTER has lost its worker and is marked failed (``services.report_bundles_give_up_lost``)."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="report_bundles")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -439,22 +443,41 @@ class ReportBundle(models.Model):
     done = models.PositiveIntegerField(default=0, help_text="Reports rendered so far.")
     total = models.PositiveIntegerField(default=0, help_text="Reports to render; known once the task starts.")
     progress_at = models.DateTimeField(null=True, blank=True, help_text="When the task last rendered a report.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the task last said it is alive (every 15 seconds while it renders)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     filename = models.CharField(max_length=200, blank=True)
     content = models.BinaryField(null=True, editable=False)
 
+    IN_FLIGHT = (BundleState.QUEUED, BundleState.RUNNING)
     #: No worker has taken a bundle queued this long ago: is one running?
     WAIT_FOR_WORKER = timedelta(minutes=5)
-    #: A running bundle without a new report for this long has lost its worker (one report
-    #: takes seconds; a worker stopped mid-task leaves its bundle "running").
+    #: How often a rendering task says it is alive, from a thread beside the rendering, so that
+    #: even one long report (a council-wide report of many services) keeps it fresh.
+    HEARTBEAT_EVERY = timedelta(seconds=15)
+    #: A running bundle without a heartbeat for this long has lost its worker (three beats
+    #: missed): it is given up, and the page says so within a minute of the worker stopping.
+    LOST_AFTER = timedelta(seconds=45)
+    #: A running bundle whose worker is alive but has rendered no report for this long is stuck
+    #: (one report takes seconds): it is given up too, so that it does not block new requests.
     STALLED_AFTER = timedelta(minutes=10)
+
+    WORKER_STOPPED = "The worker rendering these reports stopped; prepare them again."
+    NO_PROGRESS = "The rendering made no progress for 10 minutes, so it was given up; prepare the reports again."
+    TASK_ENDED = "The task for these reports ended before rendering them; prepare them again."
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=BundleState.values), name="report_bundle_state_valid"),
             models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="report_bundle_done_le_total"),
+            models.UniqueConstraint(
+                fields=["council"],
+                condition=Q(state__in=["queued", "running"]),
+                name="report_bundle_one_in_flight_per_council",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -468,6 +491,19 @@ class ReportBundle(models.Model):
     def is_finished(self) -> bool:
         return self.state in (BundleState.DONE, BundleState.FAILED)
 
+    def lost_reason(self, now=None) -> str:
+        """Why a running bundle will never finish (its worker stopped, or is stuck), in words for
+        the person waiting; "" while it is alive and moving. (A queued bundle's task is checked
+        by ``services.report_bundles_give_up_lost``.)"""
+        if self.state != BundleState.RUNNING:
+            return ""
+        now = now or timezone.now()
+        if now - (self.heartbeat_at or self.progress_at or self.requested_at) > self.LOST_AFTER:
+            return self.WORKER_STOPPED
+        if now - (self.progress_at or self.requested_at) > self.STALLED_AFTER:
+            return self.NO_PROGRESS
+        return ""
+
     def problem(self, now=None) -> str:
         """Why an unfinished bundle seems stuck, in words for the person waiting; "" if it is not."""
         now = now or timezone.now()
@@ -476,9 +512,4 @@ class ReportBundle(models.Model):
                 "No worker has started these reports yet. They will start when one does; if this lasts, "
                 "ask your site administrator to check that the task worker is running."
             )
-        if self.state == BundleState.RUNNING and now - (self.progress_at or self.requested_at) > self.STALLED_AFTER:
-            return (
-                "The rendering seems to have stopped (its worker may have been restarted). "
-                "Prepare the reports again from the reports page."
-            )
-        return ""
+        return self.lost_reason(now)

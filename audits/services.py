@@ -8,6 +8,7 @@ change, a submission must be complete) are enforced here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .models import (
     Audit,
     AuditEvent,
     AuditStatus,
+    BundleState,
     Council,
     EventKind,
     FactorScore,
@@ -491,14 +493,97 @@ def council_set_benchmark(*, council: Council, user, opt_in: bool) -> Council:
 
 
 @transaction.atomic
-def report_bundle_request(*, council: Council, user) -> ReportBundle:
-    """Queue the rendering of every report of the council (audits.tasks.render_report_bundle).
-    The task row is written in this transaction, so a worker sees it only once it is committed."""
+def report_bundle_request(*, council: Council, user) -> tuple[ReportBundle, bool]:
+    """Queue the rendering of every report of the council (audits.tasks.render_report_bundle),
+    unless the council has a bundle queued or rendering already: one at a time per council.
+    Returns the bundle and whether it is new. The task row is written in this transaction, so a
+    worker sees it only once it is committed."""
     from .tasks import render_report_bundle
 
-    bundle = ReportBundle.objects.create(council=council, requested_by=user)
-    result = render_report_bundle.enqueue(bundle.pk)
-    bundle.task_id = str(result.id)
-    bundle.save(update_fields=["task_id"])
+    report_bundles_give_up_lost(council=council)  # a lost bundle must not block a new one
+    in_flight = ReportBundle.objects.filter(council=council, state__in=ReportBundle.IN_FLIGHT).defer("content")
+    if (bundle := in_flight.first()) is not None:
+        return bundle, False
+    try:
+        with transaction.atomic():
+            bundle = ReportBundle.objects.create(council=council, requested_by=user)
+            result = render_report_bundle.enqueue(bundle.pk)
+            bundle.task_id = str(result.id)
+            bundle.save(update_fields=["task_id"])
+    except IntegrityError:
+        # Someone of the same council asked at the same moment, and got in first (the unique
+        # constraint report_bundle_one_in_flight_per_council): theirs is the one to follow.
+        if (bundle := in_flight.first()) is None:
+            raise
+        return bundle, False
     logger.info("report bundle %s of %s requested by %s (task %s)", bundle.pk, council, user, result.id)
-    return bundle
+    return bundle, True
+
+
+def report_bundles_give_up_lost(*, council: Council | None = None, pk: int | None = None) -> list[ReportBundle]:
+    """Mark failed, with a message for the person waiting, the bundles queued or rendering (of a
+    council, or one) that will never finish: their worker stopped mid-task (no heartbeat for
+    ReportBundle.LOST_AFTER), is stuck (no report for STALLED_AFTER), or their task ended
+    without starting them. Returns them as they now are.
+
+    django-tasks' db_worker leaves a task whose worker died "running" for good and never runs it
+    again (django-tasks issue #46), so that task is marked failed here too. Called when reports
+    are requested, when a bundle task starts (a worker restarted after a crash), and by the
+    bundle's page and its progress poll."""
+    now = timezone.now()
+    bundles = ReportBundle.objects.filter(state__in=ReportBundle.IN_FLIGHT).defer("content")
+    if council is not None:
+        bundles = bundles.filter(council=council)
+    if pk is not None:
+        bundles = bundles.filter(pk=pk)
+    given_up = []
+    for bundle in bundles:
+        reason = bundle.lost_reason(now) or _bundle_task_gone(bundle, now)
+        if not reason:
+            continue
+        # Only if nothing moved since it was read: a live task's heartbeat or report wins.
+        updated = ReportBundle.objects.filter(
+            pk=bundle.pk, state=bundle.state, done=bundle.done, heartbeat_at=bundle.heartbeat_at
+        ).update(state=BundleState.FAILED, finished_at=now, error=reason)
+        if not updated:
+            continue
+        bundle.state, bundle.finished_at, bundle.error = BundleState.FAILED, now, reason
+        _fail_task(bundle.task_id, reason, now)
+        logger.warning("report bundle %s of council %s given up: %s", bundle.pk, bundle.council_id, reason)
+        given_up.append(bundle)
+    return given_up
+
+
+def _bundle_task_gone(bundle: ReportBundle, now) -> str:
+    """For a queued bundle: why its task will never start it ("" while it may)."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    from .tasks import render_report_bundle
+
+    if bundle.state != BundleState.QUEUED:
+        return ""
+    try:
+        result = render_report_bundle.get_result(bundle.task_id)
+    except TaskResultDoesNotExist:
+        return ReportBundle.TASK_ENDED
+    if result.status == TaskResultStatus.READY:
+        return ""
+    if result.status == TaskResultStatus.RUNNING:  # claimed, but the bundle not started: did the worker die?
+        lost = result.started_at is not None and now - result.started_at > ReportBundle.LOST_AFTER
+        return ReportBundle.WORKER_STOPPED if lost else ""
+    return ReportBundle.TASK_ENDED
+
+
+def _fail_task(task_id: str, reason: str, now) -> None:
+    """Mark a task its dead worker left "running" as failed, so that the task list says so too."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    with contextlib.suppress(ValidationError):  # not a task id (a bundle made by hand)
+        DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path="audits.tasks.WorkerLost",
+            traceback=f"audits.tasks.WorkerLost: {reason}",
+        )

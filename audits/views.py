@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -511,7 +512,15 @@ BUNDLES_SHOWN = 5
 def council_reports(request: HttpRequest, council_slug: str) -> HttpResponse:
     council = get_council_for_user(request.user, council_slug)
     if request.method == "POST":
-        bundle = services.report_bundle_request(council=council, user=request.user)
+        bundle, created = services.report_bundle_request(council=council, user=request.user)
+        if not created:
+            who = bundle.requested_by.get_full_name() or bundle.requested_by.get_username()
+            when = date_format(timezone.localtime(bundle.requested_at), "j M Y, H:i")
+            messages.info(
+                request,
+                f"These reports are already being prepared (asked for by {who} on {when}), so no new "
+                "rendering was started: here is how far it has got.",
+            )
         return redirect("audits:report-bundle", council_slug=council.slug, bundle_id=bundle.pk)
     bundles = ReportBundle.objects.filter(council=council).defer("content")[:BUNDLES_SHOWN]
     context = {
@@ -532,6 +541,10 @@ def _bundle(request: HttpRequest, council_slug: str, bundle_id: int) -> ReportBu
     )
     if bundle is None:
         raise Http404("No such report bundle.")
+    if not bundle.is_finished:
+        # Its worker may have stopped: then the page says so (and a new request is allowed).
+        for lost in services.report_bundles_give_up_lost(pk=bundle.pk):
+            bundle.state, bundle.finished_at, bundle.error = lost.state, lost.finished_at, lost.error
     return bundle
 
 

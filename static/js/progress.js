@@ -1,6 +1,7 @@
 /* Follows a background task's progress (templates/audits/report_bundle.html): asks the
  * server every second how far it has got, moves the bar, says when it seems stuck, and reloads
- * the page when the task has finished so that the download link (or the error) appears. */
+ * the page when the task has finished so that the download link (or the error) appears. A task
+ * whose worker stopped is finished too: the server gives it up when its heartbeat goes quiet. */
 (function () {
   "use strict";
   const box = document.querySelector("[data-progress-url]");

@@ -47,8 +47,9 @@ def test_the_browser_follows_the_background_rendering_to_the_download(browser, l
     visit.assert_accessible()
 
 
-def test_a_stuck_bundle_says_so_until_it_moves_again(browser, live_server, people):
-    bundle = ReportBundle.objects.create(council=Council.objects.get(slug="ynys-mon"), requested_by=people["manager"])
+def test_a_stuck_bundle_says_so_and_a_lost_one_can_be_prepared_again(browser, live_server, people):
+    council = Council.objects.get(slug="ynys-mon")
+    bundle, _ = services.report_bundle_request(council=council, user=people["manager"])
     ReportBundle.objects.filter(pk=bundle.pk).update(requested_at=timezone.now() - timedelta(minutes=10))
 
     page, _, visit = open_as(browser, live_server, "manager", DESKTOP, Mouse, "stuck-bundle")
@@ -58,14 +59,20 @@ def test_a_stuck_bundle_says_so_until_it_moves_again(browser, live_server, peopl
     visit.check("no worker")
 
     # A worker takes it at last: the page notices by itself, and the warning goes.
+    now = timezone.now()
     ReportBundle.objects.filter(pk=bundle.pk).update(
-        state=BundleState.RUNNING, total=3, done=1, progress_at=timezone.now()
+        state=BundleState.RUNNING, total=3, done=1, progress_at=now, heartbeat_at=now
     )
     expect(problem).to_be_hidden(timeout=10000)
     expect(page.get_by_role("status")).to_contain_text("Rendering: 1 of 3 reports.")
-    # …and it stops for good (its worker was stopped): the page says so and where to go.
-    ReportBundle.objects.filter(pk=bundle.pk).update(progress_at=timezone.now() - timedelta(minutes=11))
-    expect(problem).to_contain_text("The rendering seems to have stopped", timeout=10000)
-    expect(problem.get_by_role("link", name="Back to the reports page")).to_be_visible()
-    visit.check("stalled")
+    # …and its worker dies: the heartbeat goes quiet, and within a minute the page says so.
+    ago = timezone.now() - ReportBundle.LOST_AFTER - timedelta(seconds=1)
+    ReportBundle.objects.filter(pk=bundle.pk).update(heartbeat_at=ago, progress_at=ago)
+    expect(page.get_by_role("status")).to_contain_text(
+        "Failed: The worker rendering these reports stopped; prepare them again.", timeout=10000
+    )
+    visit.check("worker stopped")
     visit.assert_accessible()
+    page.get_by_role("button", name="Prepare all reports again").click()
+    expect(page.get_by_role("status")).to_contain_text("Waiting for a worker to start")
+    assert ReportBundle.objects.filter(council=council, state=BundleState.QUEUED).exclude(pk=bundle.pk).count() == 1
