@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email, validate_slug
 
 MAX_NOTES = 5000
 MAX_LINKS = 10
@@ -68,3 +69,74 @@ def clean_evidence_notes(value: str) -> str:
             code="notes_length",
         )
     return value
+
+
+#: Characters that end a line. A name (of a council, a service, a person) is one line.
+_LINE_BREAKS = frozenset("\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def clean_name(value: str, *, max_length: int = 200, required: bool = True) -> str:
+    """A name on one line, as stored: stripped, not empty (unless not ``required``), no
+    line breaks or tabs, no control characters, at most ``max_length`` characters."""
+    reject_control_characters(value)
+    value = value.strip()
+    if set(value) & _LINE_BREAKS:
+        raise ValidationError("A name is one line: remove the line breaks and tabs.", code="name_lines")
+    if required and not value:
+        raise ValidationError("A name cannot be empty.", code="required")
+    if len(value) > max_length:
+        raise ValidationError(
+            f"A name can be at most {max_length} characters; this one has {len(value)}.", code="name_length"
+        )
+    return value
+
+
+def clean_slug(value: str, *, max_length: int = 200) -> str:
+    """A slug as it appears in addresses (``/councils/ynys-mon/``): Django's slug validator
+    (ASCII letters, digits, hyphens and underscores), at most ``max_length`` characters."""
+    validate_slug(value)
+    if len(value) > max_length:
+        raise ValidationError(f"A slug can be at most {max_length} characters; this one has {len(value)}.")
+    return value
+
+
+def clean_text(value: str, *, max_length: int = MAX_NOTES) -> str:
+    """Free text typed in a form (a reason, a comment), as stored: stripped, line breaks
+    allowed, no control characters, at most ``max_length`` characters."""
+    reject_control_characters(value)
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValidationError(
+            f"This text can be at most {max_length} characters; it has {len(value)}.", code="text_length"
+        )
+    return value
+
+
+def clean_username(value: str) -> str:
+    """A username as the user model accepts it (its own validators: letters, digits and
+    @.+-_, at most 150 characters), never empty."""
+    user_model = get_user_model()
+    field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    reject_control_characters(value)
+    if not value:
+        raise ValidationError("A username cannot be empty.", code="required")
+    field.run_validators(value)
+    return value
+
+
+def clean_email(value: str) -> str:
+    """An e-mail address, or empty."""
+    reject_control_characters(value)
+    if value:
+        validate_email(value)
+    if len(value) > 254:
+        raise ValidationError(f"An e-mail address can be at most 254 characters; this one has {len(value)}.")
+    return value
+
+
+def check_rating(rating: int | None, dont_know: bool) -> None:
+    """A rating is 1 to 4, or none; "don't know" is never given with a rating."""
+    if rating is not None and not 1 <= rating <= 4:
+        raise ValidationError("Choose a rating from 1 to 4.", code="rating")
+    if rating is not None and dont_know:
+        raise ValidationError("Choose a rating or “don't know”, not both.", code="rating")
