@@ -2,85 +2,43 @@
 
 One code path for both file formats: ``export_council`` builds tables (lists of rows, each
 a dict of plain values); the JSON file holds them whole, the CSV format writes one file per
-table. ``import_council`` reads the same tables back in one transaction: it validates
-everything first and changes nothing when anything is wrong.
+table (``audits.transfer_files``). ``read_export`` reads either back, checking the shape of
+the file and the type of every value; ``import_council`` then checks every row with the same
+rules as the forms (``audits.transfer_checks``, ``audits.validators``) and writes them in one
+transaction: on any error it changes nothing, and the message names the file, table and row.
 
 What travels: the council, its services and members, every audit (all revisions, every
 status, who and when), every answer and the whole history. Factor scores are not exported:
 they are recomputed from the answers on import, by the same code that computed them.
 Users are matched by username; missing ones are created without a password (they set one
-through "Forgot your password?").
+through "Forgot your password?"). An existing account that belongs to another council, or is a
+site administrator, is given a role only when the caller allows it. Nobody is removed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import datetime
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils.dateparse import parse_datetime
+from django.db import DatabaseError, transaction
 
 from . import services
 from .models import Answer, Audit, AuditEvent, Council, Framework, Membership, Question, Service
+from .transfer_checks import USER_FIELDS, Origin, check_tables, refuse
 
-FORMAT = "clear-audit-export"
-FORMAT_VERSION = 1
-
-# table -> column -> type. The order of columns is the order in the CSV files.
-SCHEMA: dict[str, dict[str, str]] = {
-    "council": {"name": "str", "slug": "str", "benchmark_opt_in": "bool"},
-    "services": {"name": "str"},
-    "members": {"username": "str", "first_name": "str", "last_name": "str", "email": "str", "role": "str"},
-    "audits": {
-        "id": "int",
-        "service": "str?",
-        "period": "str",
-        "revision": "int",
-        "framework": "str",
-        "status": "str",
-        "version": "int",
-        "reopened_from": "int?",
-        "reopen_reason": "str",
-        "superseded_at": "datetime?",
-        "created_by": "str",
-        "created_at": "datetime",
-        "updated_at": "datetime",
-        "submitted_by": "str?",
-        "submitted_at": "datetime?",
-        "returned_by": "str?",
-        "returned_at": "datetime?",
-        "return_comment": "str",
-        "approved_by": "str?",
-        "approved_at": "datetime?",
-    },
-    "answers": {
-        "audit": "int",
-        "question": "str",
-        "rating": "int?",
-        "dont_know": "bool",
-        "confidence": "str",
-        "evidence_notes": "str",
-        "evidence_links": "str",
-        "audit_version": "int",
-        "answered_by": "str?",
-        "updated_at": "datetime",
-    },
-    "events": {
-        "audit": "int",
-        "at": "datetime",
-        "user": "str?",
-        "kind": "str",
-        "question": "str?",
-        "before": "json",
-        "after": "json",
-    },
-}
-USER_FIELDS = ("created_by", "submitted_by", "returned_by", "approved_by")
+# The file formats, used through this module (transfer.to_json, transfer.read_export…).
+from .transfer_files import (  # noqa: F401
+    FORMAT,
+    FORMAT_VERSION,
+    SCHEMA,
+    Export,
+    from_csv_files,
+    from_json,
+    read_export,
+    to_csv_files,
+    to_json,
+)
 
 
 def _username(user) -> str | None:
@@ -171,139 +129,72 @@ def export_council(council: Council) -> dict[str, list[dict]]:
     }
 
 
-# --- files -------------------------------------------------------------------------------
-
-
-def _to_text(value, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return value.isoformat()
-    if kind == "json":
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def _from_text(text: str, kind: str, where: str):
-    optional = kind.endswith("?")
-    kind = kind.rstrip("?")
-    if text == "" and optional:
-        return None
-    try:
-        if kind == "str":
-            return text
-        if kind == "int":
-            return int(text)
-        if kind == "bool":
-            if text not in ("true", "false"):
-                raise ValueError(text)
-            return text == "true"
-        if kind == "datetime":
-            value = parse_datetime(text)
-            if value is None:
-                raise ValueError(text)
-            return value
-        if kind == "json":
-            return json.loads(text)
-    except ValueError:
-        raise ValidationError(f"{where}: “{text[:40]}” is not a valid {kind}.") from None
-    raise AssertionError(kind)
-
-
-def to_json(tables: dict[str, list[dict]]) -> str:
-    document = {"format": FORMAT, "version": FORMAT_VERSION, "tables": tables}
-    return json.dumps(
-        document, ensure_ascii=False, indent=1, default=lambda v: v.isoformat() if isinstance(v, datetime) else v
-    )
-
-
-def from_json(text: str) -> dict[str, list[dict]]:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"The file is not JSON: {exc}.") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValidationError("The file is not a CLEAR Audit export.")
-    if document.get("version") != FORMAT_VERSION:
-        raise ValidationError(f"Export format version {document.get('version')} is not supported (expected 1).")
-    tables = document.get("tables") or {}
-    # Through the same text codec as CSV, so that both formats are checked the same way.
-    return {
-        name: [
-            {
-                col: _from_text(_json_to_text(row.get(col), kind), kind, f"{name} row {i + 1}, {col}")
-                for col, kind in SCHEMA[name].items()
-            }
-            for i, row in enumerate(tables.get(name, []))
-        ]
-        for name in SCHEMA
-    }
-
-
-def _json_to_text(value, kind: str) -> str:
-    if kind == "json":
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def to_csv_files(tables: dict[str, list[dict]], folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, columns in SCHEMA.items():
-        path = folder / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(columns)
-            for row in tables[name]:
-                writer.writerow([_to_text(row[col], kind.rstrip("?")) for col, kind in columns.items()])
-        written.append(path)
-    return written
-
-
-def from_csv_files(folder: Path) -> dict[str, list[dict]]:
-    tables = {}
-    for name, columns in SCHEMA.items():
-        path = folder / f"{name}.csv"
-        if not path.exists():
-            raise ValidationError(f"{path} is missing: a CSV export is a folder with {', '.join(SCHEMA)}.csv.")
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(io.StringIO(f.read()))
-            if reader.fieldnames != list(columns):
-                raise ValidationError(f"{path.name}: the columns should be {', '.join(columns)}.")
-            tables[name] = [
-                {col: _from_text(row[col], kind, f"{path.name} line {i + 2}, {col}") for col, kind in columns.items()}
-                for i, row in enumerate(reader)
-            ]
-    return tables
-
-
 # --- import -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def import_council(tables: dict[str, list[dict]], *, replace: bool = False) -> tuple[Council, list[str]]:
-    """Create the council's data from exported tables. Returns the council and the usernames
-    that had to be created. Refuses (ValidationError) when the council already has audits,
-    unless ``replace``, which deletes them first."""
-    if len(tables["council"]) != 1:
-        raise ValidationError("The export must describe exactly one council.")
+@dataclass
+class ImportResult:
+    council: Council
+    replaced: int = 0  # audits deleted first (--replace)
+    created_users: list[str] = field(default_factory=list)
+    #: Accounts that were already here, given a role in this council by the import.
+    new_roles: list[str] = field(default_factory=list)
+    #: (username, role here before, role in the file) of members whose role changed.
+    changed_roles: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (username, role) of members of the council who are not in the file: they are kept.
+    kept_members: list[tuple[str, str]] = field(default_factory=list)
+
+
+def import_council(
+    tables: dict[str, list[dict]],
+    *,
+    origin: Origin | None = None,
+    replace: bool = False,
+    allow_existing_accounts: bool = False,
+) -> ImportResult:
+    """Create the council's data from exported tables (as read by ``read_export``), in one
+    transaction, after checking every row; ValidationError, and nothing changed, otherwise.
+
+    Refuses a council that already has audits, unless ``replace``: that deletes its audits
+    (answers, history, scores) first. Members and services are never removed. Refuses to give
+    a role to an existing account that belongs to another council or is a site administrator,
+    unless ``allow_existing_accounts``."""
+    origin = origin or Origin()
+    try:
+        with transaction.atomic():
+            return _import(tables, origin, replace=replace, allow_existing_accounts=allow_existing_accounts)
+    except DatabaseError as exc:  # a rule the checks missed: still a refusal, never a traceback
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValidationError(f"{origin.name}: the database refused the import ({first_line}).") from None
+
+
+def _import(tables, origin: Origin, *, replace: bool, allow_existing_accounts: bool) -> ImportResult:
+    frameworks = {f.version: f for f in Framework.objects.all()}
+    questions = {(q.framework.version, q.code): q for q in Question.objects.select_related("framework")}
+    banks = {version: {code for v, code in questions if v == version} for version in frameworks}
+    tables = check_tables(tables, origin, banks=banks)
+
     c = tables["council"][0]
-    council, _ = Council.objects.get_or_create(slug=c["slug"], defaults={"name": c["name"]})
-    if council.name != c["name"]:
-        raise ValidationError(f"The council “{council.slug}” here is called “{council.name}”, not “{c['name']}”.")
-    if council.audits.exists():
-        if not replace:
-            raise ValidationError(
-                f"{council.name} already has {council.audits.count()} audits here: nothing was imported. "
-                "Use --replace to delete them and import the file instead."
-            )
-        delete_audits(council)
+    council = Council.objects.filter(slug=c["slug"]).first()
+    if council is not None and council.name != c["name"]:
+        raise refuse(origin.row("council", 0), f"the council “{council.slug}” here is called “{council.name}”.")
+    if council is None and (same_name := Council.objects.filter(name=c["name"]).first()):
+        raise refuse(
+            origin.row("council", 0), f"the council “{c['name']}” is here with another slug, “{same_name.slug}”."
+        )
+    result = ImportResult(council=council)
+    if council is not None and not replace and council.audits.exists():
+        raise refuse(
+            origin.row("council", 0),
+            f"{council.name} already has {council.audits.count()} audits here. "
+            "Use --replace to delete them and import the file's instead.",
+        )
+    accounts = _check_accounts(tables, origin, council, allow_existing_accounts)
+
+    if council is None:
+        council = result.council = Council.objects.create(name=c["name"], slug=c["slug"])
+    elif replace:
+        result.replaced = delete_audits(council)
     council.benchmark_opt_in = c["benchmark_opt_in"]
     council.save(update_fields=["benchmark_opt_in"])
 
@@ -312,20 +203,11 @@ def import_council(tables: dict[str, list[dict]], *, replace: bool = False) -> t
         if row["name"] not in services_by_name:
             services_by_name[row["name"]] = Service.objects.create(council=council, name=row["name"])
 
-    users, created = _users(tables)
-    for row in tables["members"]:
-        Membership.objects.get_or_create(user=users[row["username"]], council=council, role=row["role"])
+    users, result.created_users = _users(tables, accounts)
+    _memberships(tables, council, users, result)
 
-    frameworks = {f.version: f for f in Framework.objects.all()}
-    questions = {(q.framework.version, q.code): q for q in Question.objects.select_related("framework")}
     new_ids: dict[int, Audit] = {}
     for row in sorted(tables["audits"], key=lambda r: r["revision"]):  # a revision's origin comes first
-        if row["framework"] not in frameworks:
-            raise ValidationError(f"Question bank {row['framework']} is not installed here.")
-        if row["service"] is not None and row["service"] not in services_by_name:
-            raise ValidationError(f"Audit {row['id']}: service “{row['service']}” is not in the services table.")
-        if row["reopened_from"] is not None and row["reopened_from"] not in new_ids:
-            raise ValidationError(f"Audit {row['id']} was reopened from audit {row['reopened_from']}, not in the file.")
         audit = Audit(
             council=council,
             service=services_by_name[row["service"]] if row["service"] is not None else None,
@@ -335,34 +217,25 @@ def import_council(tables: dict[str, list[dict]], *, replace: bool = False) -> t
             **{k: row[k] for k in ("submitted_at", "returned_at", "return_comment", "approved_at")},
             **{name: users.get(row[name]) for name in USER_FIELDS},
         )
-        audit.full_clean(exclude=["council", "service", "framework", "reopened_from", *USER_FIELDS])
+        _full_clean(audit, row["_where"], exclude=["council", "service", "framework", "reopened_from", *USER_FIELDS])
         audit.save()
         audit.created_at, audit.updated_at = row["created_at"], row["updated_at"]
         new_ids[row["id"]] = audit
     Audit.objects.bulk_update(new_ids.values(), ["created_at", "updated_at"])
 
-    def audit_of(row, table):
-        if row["audit"] not in new_ids:
-            raise ValidationError(f"{table}: audit {row['audit']} is not in the audits table.")
-        return new_ids[row["audit"]]
-
-    def question_of(audit, code, table):
-        key = (audit.framework.version, code)
-        if key not in questions:
-            raise ValidationError(f"{table}: question {code} is not in question bank {key[0]}.")
-        return questions[key]
-
     answers = []
-    for row in tables["answers"]:
-        audit = audit_of(row, "answers")
+    for i, row in enumerate(tables["answers"]):
+        audit = new_ids[row["audit"]]
         answer = Answer(
             audit=audit,
-            question=question_of(audit, row["question"], "answers"),
+            question=questions[audit.framework.version, row["question"]],
             answered_by=users.get(row["answered_by"]),
             **{k: row[k] for k in services.ANSWER_FIELDS},
             audit_version=row["audit_version"],
         )
-        answer.full_clean(exclude=["audit", "question", "answered_by"], validate_unique=False)
+        _full_clean(
+            answer, origin.row("answers", i), exclude=["audit", "question", "answered_by"], validate_unique=False
+        )
         answers.append(answer)
     answers = Answer.objects.bulk_create(answers)
     for answer, row in zip(answers, tables["answers"], strict=True):
@@ -371,14 +244,15 @@ def import_council(tables: dict[str, list[dict]], *, replace: bool = False) -> t
 
     events = []
     for row in tables["events"]:
-        audit = audit_of(row, "events")
+        audit = new_ids[row["audit"]]
+        question = questions[audit.framework.version, row["question"]] if row["question"] else None
         events.append(
             AuditEvent(
                 audit=audit,
                 at=row["at"],
                 user=users.get(row["user"]),
                 kind=row["kind"],
-                question=question_of(audit, row["question"], "events") if row["question"] else None,
+                question=question,
                 before=row["before"],
                 after=row["after"],
             )
@@ -386,18 +260,66 @@ def import_council(tables: dict[str, list[dict]], *, replace: bool = False) -> t
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     for audit in new_ids.values():
         services.recompute_scores(audit=audit)
-    return council, created
+    return result
 
 
-def _users(tables) -> tuple[dict[str, object], list[str]]:
-    User = get_user_model()
+def _full_clean(instance, where: str, **kwargs) -> None:
+    """The model's own validation, as a last check: a refusal naming the row."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        problems = [f"{f}: {' '.join(m)}" if f != "__all__" else " ".join(m) for f, m in exc.message_dict.items()]
+        raise refuse(where, "; ".join(problems)) from None
+
+
+def _usernames(tables) -> set[str]:
     names = {row["username"] for row in tables["members"]}
     names |= {row[n] for row in tables["audits"] for n in USER_FIELDS if row[n]}
     names |= {row["answered_by"] for row in tables["answers"] if row["answered_by"]}
     names |= {row["user"] for row in tables["events"] if row["user"]}
-    users = {u.get_username(): u for u in User.objects.filter(username__in=names)}
+    return names
+
+
+def _check_accounts(tables, origin: Origin, council: Council | None, allowed: bool) -> dict[str, object]:
+    """The accounts already here that the file names. Refuses, naming each, to give a role
+    to one that belongs to another council or is a site administrator, unless ``allowed``."""
+    accounts = {u.get_username(): u for u in get_user_model().objects.filter(username__in=_usernames(tables))}
+    if allowed:
+        return accounts
+    here = set()
+    if council is not None:
+        here = set(council.memberships.values_list("user__username", flat=True))
+    elsewhere: dict[str, list[str]] = {}
+    for m in Membership.objects.filter(user__in=accounts.values()).select_related("user", "council"):
+        if council is None or m.council_id != council.pk:
+            elsewhere.setdefault(m.user.get_username(), []).append(f"{m.get_role_display().lower()} of {m.council}")
+    problems = []
+    for i, row in enumerate(tables["members"]):
+        user = accounts.get(row["username"])
+        if user is None or row["username"] in here:
+            continue
+        why = list(elsewhere.get(row["username"], []))
+        if user.is_superuser or user.is_staff:
+            why.insert(0, "a site administrator")
+        if why:
+            problems.append(f"{row['username']} ({origin.mention('members', i)}: {', '.join(why)})")
+    if problems:
+        raise ValidationError(
+            f"{origin.table('members')}: {len(problems)} of these accounts already exist here and belong to another "
+            f"council or are site administrators: {'; '.join(problems)}. The import would give them a role in "
+            f"{tables['council'][0]['name']}. If they are the same people, import with --allow-existing-accounts; "
+            "otherwise rename them in the file."
+        )
+    return accounts
+
+
+def _users(tables, accounts: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """Every user the file names: the accounts here, and the missing ones created without a
+    password (they set one with "Forgot your password?")."""
+    User = get_user_model()
+    users = dict(accounts)
     details = {row["username"]: row for row in tables["members"]}
-    created = sorted(names - set(users))
+    created = sorted(_usernames(tables) - set(users))
     for name in created:
         d = details.get(name, {})
         user = User(
@@ -410,6 +332,24 @@ def _users(tables) -> tuple[dict[str, object], list[str]]:
         user.save()
         users[name] = user
     return users, created
+
+
+def _memberships(tables, council: Council, users, result: ImportResult) -> None:
+    """Give each member of the file their role. Members here who are not in the file keep
+    theirs: the import never removes anyone (that is done in the admin)."""
+    current = {m.user.get_username(): m for m in council.memberships.select_related("user")}
+    for row in tables["members"]:
+        membership = current.get(row["username"])
+        if membership is None:
+            Membership.objects.create(user=users[row["username"]], council=council, role=row["role"])
+            if row["username"] not in result.created_users:
+                result.new_roles.append(row["username"])
+        elif membership.role != row["role"]:
+            result.changed_roles.append((row["username"], membership.role, row["role"]))
+            membership.role = row["role"]
+            membership.save(update_fields=["role"])
+    in_file = {row["username"] for row in tables["members"]}
+    result.kept_members = sorted((name, m.role) for name, m in current.items() if name not in in_file)
 
 
 def delete_audits(council: Council) -> int:
