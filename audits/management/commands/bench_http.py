@@ -220,9 +220,6 @@ class Command(BaseCommand):
             f"cores; wrk: {connections} connections, {duration} s per row after a warm-up."
         )
         rows = _rows(council, audit, connections)
-        questions = list(
-            Question.objects.filter(framework_id=audit.framework_id, factor=STEP_FACTOR).order_by("order", "code")
-        )
         # Stopped with SIGTERM (not only Ctrl+C): leave through the `with` below, which stops gunicorn.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         with _Gunicorn(workers=workers, threads=threads) as server:
@@ -235,9 +232,8 @@ class Command(BaseCommand):
             for officer, own in zip(officer_users, own_audits, strict=True):
                 officer_client = _Client(server.base_url)
                 officer_client.login(officer.username, password)
-                officers.append(
-                    _Officer(officer_client, own, [q for q in questions if q.framework_id == own.framework_id])
-                )
+                questions = Question.objects.filter(framework_id=own.framework_id, factor=STEP_FACTOR)
+                officers.append(_Officer(officer_client, own, list(questions.order_by("order", "code"))))
             everyone = [audit.pk, *(own.pk for own in own_audits)]
             results = []
             for row in rows:
