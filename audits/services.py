@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from . import fingerprints, question_bank, scoring, selectors
+from . import fingerprints, question_bank, scoring, selectors, validators
 from .dashboard import forget_benchmark
 from .models import (
     Answer,
@@ -214,10 +214,10 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
     if not all(pk in bank for pk in question_ids):
         raise ValidationError("Some answers are for questions that are not in this audit's question bank.")
     for data in answers:
-        if data.rating is not None and not 1 <= data.rating <= 4:
-            raise ValidationError(f"{bank[data.question_id].code}: choose a rating from 1 to 4.")
-        if data.rating is not None and data.dont_know:
-            raise ValidationError(f"{bank[data.question_id].code}: choose a rating or “don't know”, not both.")
+        try:
+            validators.check_rating(data.rating, data.dont_know)
+        except ValidationError as exc:
+            raise ValidationError(f"{bank[data.question_id].code}: {exc.messages[0]}", code=exc.code) from None
     _require_known_version(audit, expected_version)
 
     factors = {bank[pk].factor for pk in question_ids}
