@@ -46,6 +46,14 @@ def input_problem(request: HttpRequest) -> str | None:
     return None
 
 
+def strip_nul_from_headers(request: HttpRequest) -> None:
+    """Headers are no one's typing: a NUL in one (say, the User-Agent that django-axes records
+    with a failed login) is dropped rather than refused."""
+    for key, value in request.META.items():
+        if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+            request.META[key] = value.replace("\x00", "")
+
+
 class RefuseUnusableInputMiddleware:
     """Answers 400, with the reason, before any view or login check sees the request."""
 
@@ -53,6 +61,7 @@ class RefuseUnusableInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        strip_nul_from_headers(request)
         problem = input_problem(request)
         if problem is None:
             return self.get_response(request)

@@ -75,3 +75,12 @@ def test_the_autosave_script_is_told_why_in_json(client_for, officer, audit):
     assert response.status_code == 400
     assert response.json()["saved"] is False
     assert "“version” contains a NUL character" in response.json()["message"]
+
+
+def test_a_nul_in_a_header_of_a_failed_login_is_no_server_error(client, officer):
+    """django-axes records the User-Agent of every failed login; PostgreSQL cannot store a NUL."""
+    response = client.post(
+        "/accounts/login/", {"username": "officer", "password": "wrong"}, HTTP_USER_AGENT="Mozilla\x00/5.0"
+    )
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
