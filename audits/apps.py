@@ -7,4 +7,4 @@ class AuditsConfig(AppConfig):
     verbose_name = "CLEAR audits"
 
     def ready(self) -> None:
-        from . import question_bank  # noqa: F401  (connects its signal receivers)
+        from . import checks, question_bank  # noqa: F401  (registers its checks; connects its signal receivers)

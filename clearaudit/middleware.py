@@ -68,3 +68,19 @@ class RefuseUnusableInputMiddleware:
         if "application/json" in request.headers.get("Accept", ""):
             return JsonResponse({"saved": False, "message": problem + " Nothing was saved."}, status=400)
         return render(request, "400.html", {"problem": problem}, status=400)
+
+
+class DropUnusableCookiesMiddleware:
+    """First of all: drops cookies whose name or value holds a NUL (a cookie may spell one as
+    ``\\000``, which Django's cookie parser decodes). The session and CSRF checks would pass it
+    to PostgreSQL, which cannot compare such text: every page, login included, would fail. A
+    browser never sends one; without it the visitor is simply not logged in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cookies = request.COOKIES
+        if any("\x00" in name or "\x00" in value for name, value in cookies.items()):
+            request.COOKIES = {n: v for n, v in cookies.items() if "\x00" not in n and "\x00" not in v}
+        return self.get_response(request)

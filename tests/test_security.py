@@ -5,26 +5,40 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from .conftest import PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_manage_py_check_deploy_passes_with_production_settings():
-    test_only = {"DEBUG", "CLEARAUDIT_DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests
+def check_deploy(**extra):
+    test_only = {"DEBUG", "CLEARAUDIT_DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE", "AXES_PROXY_COUNT"}  # set by tests
     env = {k: v for k, v in os.environ.items() if k not in test_only}
     env |= {
         "SECRET_KEY": "a-production-like-key-" + "x9Q" * 20,
         "SECURE": "true",
         "ALLOWED_HOSTS": "clear.example.gov.uk",
         "DEBUG": "false",
-    }
-    result = subprocess.run(
+    } | extra
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_manage_py_check_deploy_passes_with_production_settings():
+    result = check_deploy(AXES_PROXY_COUNT="1")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_lockouts_behind_a_proxy_would_see_one_address_for_everyone():
+    result = check_deploy()
+    assert result.returncode != 0
+    assert "clearaudit.W001" in result.stderr and "AXES_PROXY_COUNT" in result.stderr
 
 
 def test_pages_send_a_content_security_policy_without_inline_script(client_for, audit, officer):
@@ -84,3 +98,13 @@ def test_a_nul_in_a_header_of_a_failed_login_is_no_server_error(client, officer)
     )
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.parametrize("cookie", ["sessionid", "csrftoken"])
+def test_a_cookie_spelling_a_nul_is_ignored_not_a_server_error(client, officer, cookie):
+    """Django decodes \\000 in a quoted cookie value to NUL; PostgreSQL cannot look that up."""
+    client.cookies[cookie] = "abcdefgh\x00ijkl"
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/audits/").status_code == 302  # not logged in: off to the login page
+    response = client.post("/accounts/login/", {"username": "officer", "password": PASSWORD})
+    assert response.status_code in (302, 403)  # logged in, or refused for the missing CSRF cookie
