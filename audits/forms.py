@@ -116,14 +116,10 @@ class AnswerForm(forms.Form):
 
     def given(self) -> frozenset[str]:
         """The answer's fields that the request carries (a rating control sets rating and "don't know")."""
-        present = {
-            name
-            for name in ("rating", "confidence", "evidence_notes", "evidence_links")
-            if self.add_prefix(name) in self.data
-        }
-        if "rating" in present:
-            present.add("dont_know")
-        return frozenset(present)
+        # Each form field sets one group of the answer's fields (the rating control: rating and "don't know").
+        return frozenset(
+            name for group in fingerprints.FIELD_GROUPS if self.add_prefix(group[0]) in self.data for name in group
+        )
 
     def is_touched(self) -> bool:
         """Did the officer change this answer from what the page loaded? (valid forms only)"""
@@ -143,7 +139,8 @@ class AnswerForm(forms.Form):
             evidence_notes=self.cleaned_data["evidence_notes"].strip(),
             evidence_links=self.cleaned_data["evidence_links"],
             given=self.given(),
-            loaded=loaded if fingerprints.is_valid(loaded) else None,
+            # Absent: a request that says nothing of what it loaded (checked by version instead).
+            loaded=loaded if self.add_prefix("loaded") in self.data else None,
         )
 
 

@@ -61,7 +61,8 @@ class EditConflictError(Exception):
         super().__init__(f"{len(changed)} answers were changed by someone else")
 
 
-ANSWER_FIELDS = ("rating", "dont_know", "confidence", "evidence_notes", "evidence_links")
+#: rating, dont_know, confidence, evidence_notes, evidence_links: in the groups a form edits together.
+ANSWER_FIELDS = tuple(name for group in fingerprints.FIELD_GROUPS for name in group)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class AnswerData:
 
     def values_over(self, answer: Answer | None) -> dict:
         """The answer's values once this save is applied to ``answer`` (None: not saved yet)."""
-        given = self.given | ({"rating", "dont_know"} if self.given & {"rating", "dont_know"} else set())
+        given = {name for group in fingerprints.FIELD_GROUPS if self.given & set(group) for name in group}
         return {
             name: getattr(self, name) if name in given or answer is None else getattr(answer, name)
             for name in ANSWER_FIELDS
@@ -302,9 +303,11 @@ def _require_known_version(audit: Audit, expected_version: int) -> None:
 
 
 def _changed_since_loaded(answer: Answer, data: AnswerData, user, expected_version: int) -> bool:
-    if fingerprints.is_valid(data.loaded):
-        return fingerprints.fingerprint(answer_values(answer)) != data.loaded
-    return answer.audit_version > expected_version and answer.answered_by_id != user.pk
+    if data.loaded is None:  # the request does not say what it loaded: go by the audit's version
+        return answer.audit_version > expected_version and answer.answered_by_id != user.pk
+    # A digest that is not one of ours (damaged, or kept by a browser from an older release)
+    # cannot show the answer is unchanged: the officer is shown both versions.
+    return not fingerprints.is_valid(data.loaded) or fingerprints.fingerprint(answer_values(answer)) != data.loaded
 
 
 def missing_questions(audit: Audit) -> list[Question]:

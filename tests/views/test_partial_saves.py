@@ -7,6 +7,7 @@ silently; a version above the audit's was taken as current.
 
 import re
 
+from audits import services
 from audits.models import Answer, AuditEvent, EventKind, Question
 
 from .helpers import step_post_data, step_url
@@ -156,3 +157,20 @@ def test_over_long_notes_in_an_autosave_are_refused_naming_the_question(client_f
     response = client_for(officer).post(autosave_url(audit), data)
     assert response.status_code == 400 and response.json()["invalid"] == ["CD3"]
     assert not Answer.objects.filter(audit=audit, question=Question.objects.get(code="CD3")).exists()
+
+
+def test_a_damaged_or_old_digest_is_a_conflict_never_an_overwrite(client_for, audit, officer, officer_b):
+    """A browser may keep text typed under an older release, whose digests were of another form."""
+    cd1 = Question.objects.get(code="CD1")
+    audit.refresh_from_db()
+    services.answers_save(
+        audit=audit,
+        user=officer_b,
+        expected_version=audit.version,
+        answers=[services.AnswerData(question_id=cd1.pk, rating=4, evidence_notes="Dafydd's notes")],
+    )
+    audit.refresh_from_db()
+    data = one_answer("CD1", version=audit.version, loaded="0123456789abcdef0123", evidence_notes="Stale text")
+    response = client_for(officer).post(autosave_url(audit), data)
+    assert response.status_code == 409 and response.json()["conflict"] == ["CD1"]
+    assert Answer.objects.get(audit=audit, question=cd1).evidence_notes == "Dafydd's notes"
