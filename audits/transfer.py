@@ -281,8 +281,10 @@ def _usernames(tables) -> set[str]:
 
 
 def _check_accounts(tables, origin: Origin, council: Council | None, allowed: bool) -> dict[str, object]:
-    """The accounts already here that the file names. Refuses, naming each, to give a role
-    to one that belongs to another council or is a site administrator, unless ``allowed``."""
+    """The accounts already here that the file names. Refuses, naming each, to give a role to
+    an existing account that is not yet a member of this council (another council's member, a
+    site administrator, or an account with the same username that may be someone else),
+    unless ``allowed``."""
     accounts = {u.get_username(): u for u in get_user_model().objects.filter(username__in=_usernames(tables))}
     if allowed:
         return accounts
@@ -298,15 +300,15 @@ def _check_accounts(tables, origin: Origin, council: Council | None, allowed: bo
         user = accounts.get(row["username"])
         if user is None or row["username"] in here:
             continue
-        why = list(elsewhere.get(row["username"], []))
+        # Any account here that is not yet a member: one with the same username may be someone else.
+        why = list(elsewhere.get(row["username"], [])) or ["no role in any council"]
         if user.is_superuser or user.is_staff:
             why.insert(0, "a site administrator")
-        if why:
-            problems.append(f"{row['username']} ({origin.mention('members', i)}: {', '.join(why)})")
+        problems.append(f"{row['username']} ({origin.mention('members', i)}: {', '.join(why)})")
     if problems:
         raise ValidationError(
-            f"{origin.table('members')}: {len(problems)} of these accounts already exist here and belong to another "
-            f"council or are site administrators: {'; '.join(problems)}. The import would give them a role in "
+            f"{origin.table('members')}: {len(problems)} of these accounts already exist here and are not members "
+            f"of this council: {'; '.join(problems)}. The import would give them a role in "
             f"{tables['council'][0]['name']}. If they are the same people, import with --allow-existing-accounts; "
             "otherwise rename them in the file."
         )

@@ -363,19 +363,21 @@ def test_a_csv_folder_missing_a_file_is_refused(folder):
 # --- accounts -----------------------------------------------------------------------------
 
 
-def test_existing_accounts_of_another_council_or_administrators_get_no_role_unless_allowed(
+def test_existing_accounts_not_of_this_council_get_no_role_unless_allowed(
     document, tmp_path, rich_council, outsider, other_council
 ):
     User.objects.create_superuser("root", password="a-long-test-password")
-    for username, role in (("outsider", "manager"), ("root", "officer")):
+    User.objects.create_user("namesake", password="a-long-test-password")  # same username, maybe someone else
+    for username, role in (("outsider", "manager"), ("root", "officer"), ("namesake", "councillor")):
         document["tables"]["members"].append(
             {"username": username, "first_name": "", "last_name": "", "email": "", "role": role}
         )
     path = write(tmp_path, document)
 
-    message = refused(path, r"export\.json, table members: 2 of these accounts already exist here")
+    message = refused(path, r"export\.json, table members: 3 of these accounts already exist here")
     assert "outsider (members row 4: engagement officer of Rhondda Cynon Taf)" in message
-    assert "root (members row 5: a site administrator)" in message
+    assert "root (members row 5: a site administrator, no role in any council)" in message
+    assert "namesake (members row 6: no role in any council)" in message
     assert "--allow-existing-accounts" in message
 
     call_command("import_audits", path, allow_existing_accounts=True)

@@ -29,9 +29,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-existing-accounts",
             action="store_true",
-            help="give the file's roles to accounts that already exist here although they belong to another "
-            "council or are site administrators (refused otherwise, naming each account: users are matched by "
-            "username, and the same username may be another person here)",
+            help="give the file's roles to accounts that already exist here but are not members of this council "
+            "(members of another council, site administrators, accounts with no role): refused otherwise, naming "
+            "each account, since users are matched by username and the same username may be another person here",
         )
 
     def handle(self, *args, path: str, replace: bool, allow_existing_accounts: bool, **options):
