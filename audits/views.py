@@ -192,6 +192,9 @@ def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
         (selectors.QuestionRow(f.question, f.answer), f, conflict.changed.get(f.question.pk) if conflict else None)
         for f in forms
     ]
+    # Nothing was saved: autosave.js keeps these answers to save (a conflict's only once the
+    # officer has compared and changed it, or presses Save).
+    unsaved = [f.question.code for f in forms if f.is_bound and (not f.is_valid() or f.is_touched())]
     return _render_step(
         request,
         audit,
@@ -202,11 +205,25 @@ def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
         conflict=conflict,
         step_form=step_form,
         status=status,
+        unsaved=unsaved,
+        conflicts=[f.question.code for f in forms if conflict and f.question.pk in conflict.changed],
     )
 
 
 def _render_step(
-    request, audit, factor, items, *, editable, cacheable=False, locked=False, conflict=None, step_form=None, status=200
+    request,
+    audit,
+    factor,
+    items,
+    *,
+    editable,
+    cacheable=False,
+    locked=False,
+    conflict=None,
+    step_form=None,
+    status=200,
+    unsaved=(),
+    conflicts=(),
 ) -> HttpResponse:
     return render(
         request,
@@ -224,6 +241,8 @@ def _render_step(
             "locked": locked,
             "step_form": step_form or StepForm(initial={"version": audit.version}),
             "conflict": conflict,
+            "unsaved": " ".join(unsaved),
+            "conflicts": " ".join(conflicts),
             "next_factor": _neighbour(factor, +1),
             "previous_factor": _neighbour(factor, -1),
         },

@@ -1,16 +1,22 @@
 /* Autosave for an audit step (templates/audits/step.html).
  *
- * - Every change is copied at once to this browser's localStorage, then sent to the
- *   server 1.5 s after the officer stops typing; the status line says what happened.
- * - Only the answers changed since the last save are sent (one keystroke saves one answer);
- *   an answer the request does not carry stays as it is on the server.
+ * - Every change is copied at once to this browser's localStorage, one copy per answer, then
+ *   sent to the server 1.5 s after the officer stops typing; the status line says what
+ *   happened.
+ * - Only the answers changed since they were last saved are sent (one keystroke saves one
+ *   answer); an answer the request does not carry stays as it is on the server.
  * - Each answer carries the digest of the answer as this page last knew it saved
  *   (<code>-loaded); after a save the server returns the new digests and version, and the
  *   page keeps them. So a save made elsewhere since (a colleague, or the same officer in
  *   another tab) is reported as a conflict, while this page's own follow-up saves are not.
+ * - An answer the server refuses (a conflict, or text to correct) is set aside: the other
+ *   answers go on being saved, and the status line keeps saying which answers wait and why,
+ *   until the officer changes them again or presses Save.
+ * - A page the server sent back without saving it (the Save button met a conflict or a
+ *   mistake) names its unsaved answers in data-unsaved: they stay to be saved.
  * - When the session has ended, nothing is lost: the text stays in localStorage, the status
  *   line offers to log in again, and after logging in the step page puts the text back and
- *   saves it.
+ *   saves it. Each tab removes only the copies of the answers it saved itself.
  * - Without JavaScript the page works as before with its Save buttons.
  */
 (function () {
@@ -19,20 +25,31 @@
   const status = document.getElementById("autosave-status");
   if (!form || !status || !window.fetch) return;
 
-  const key = form.dataset.autosaveKey;
+  const key = form.dataset.autosaveKey; // one copy per answer: key + ":" + question code
   const DELAY_MS = 1500;
   let timer = null;
   let inFlight = false;
   let again = false;
-  let edits = 0; // changes since the page loaded; a save clears the stored copy only if none came after it
+  let edits = 0; // changes since the page loaded
   const dirty = new Map(); // question code -> the value of `edits` at its latest change, until saved
+  const waiting = new Map(); // question code -> why the server refused it; not sent until changed again
   let ended = false; // the session has ended: keep offering the login link until the page changes
 
-  function fields() {
+  function codeOf(name) {
+    const dash = name.indexOf("-");
+    return dash > 0 ? name.slice(0, dash) : null;
+  }
+
+  // The step's question codes, from their hidden <code>-loaded fields.
+  const codes = Array.from(form.querySelectorAll('input[name$="-loaded"]'), function (el) {
+    return codeOf(el.name);
+  });
+
+  // An answer's fields as the form would post them: name -> list of values.
+  function fieldsOf(code) {
     const data = {};
     for (const [name, value] of new FormData(form)) {
-      if (name === "csrfmiddlewaretoken") continue;
-      (data[name] = data[name] || []).push(value);
+      if (codeOf(name) === code) (data[name] = data[name] || []).push(value);
     }
     return data;
   }
@@ -50,20 +67,66 @@
     }
   }
 
-  function store() {
+  function store(code) {
     try {
-      localStorage.setItem(key, JSON.stringify({ at: Date.now(), data: fields() }));
+      localStorage.setItem(key + ":" + code, JSON.stringify({ at: Date.now(), data: fieldsOf(code) }));
     } catch (e) {
       /* storage full or disabled: the server copy is all there is */
     }
   }
 
-  function forget() {
+  function stored(code) {
     try {
-      localStorage.removeItem(key);
+      const copy = JSON.parse(localStorage.getItem(key + ":" + code) || "null");
+      return copy && copy.data ? copy : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function forget(code) {
+    try {
+      localStorage.removeItem(key + ":" + code);
     } catch (e) {
       /* nothing to do */
     }
+  }
+
+  // The request: the version, and every field of the given answers.
+  function body(sending) {
+    const data = new FormData();
+    for (const [name, value] of new FormData(form)) {
+      if (name === "csrfmiddlewaretoken" || name === "version" || sending.has(codeOf(name))) data.append(name, value);
+    }
+    return data;
+  }
+
+  // After a save: the page now holds these answers as saved, at the audit's new version.
+  function adopt(reply, sent) {
+    if (reply.version) form.querySelector('[name="version"]').value = reply.version;
+    Object.entries(reply.loaded || {}).forEach(function ([code, digest]) {
+      const loaded = form.querySelector('[name="' + CSS.escape(code + "-loaded") + '"]');
+      if (loaded) loaded.value = digest;
+    });
+    sent.forEach(function (at, code) {
+      if (dirty.get(code) === at) {
+        dirty.delete(code); // not changed again while saving
+        forget(code);
+      } else {
+        store(code); // keep the new digest with the text still to save
+      }
+    });
+  }
+
+  function setAside(codesRefused, message, sent) {
+    codesRefused.forEach(function (code) {
+      if (sent.has(code) && dirty.get(code) === sent.get(code)) waiting.set(code, message);
+    });
+  }
+
+  function waitingNote() {
+    const why = Array.from(new Set(waiting.values()));
+    return why.join(" ");
   }
 
   async function save() {
@@ -71,14 +134,17 @@
       again = true;
       return;
     }
+    const sent = new Map(Array.from(dirty).filter(function ([code]) { return !waiting.has(code); }));
+    if (sent.size === 0) {
+      if (waiting.size) show(waitingNote(), "error");
+      return;
+    }
     inFlight = true;
-    const editsSent = edits;
-    const sent = new Map(dirty);
     show("Saving…", "saving");
     try {
       const response = await fetch(form.dataset.autosaveUrl, {
         method: "POST",
-        body: changedFields(sent),
+        body: body(sent),
         credentials: "same-origin",
         redirect: "manual",
         headers: { Accept: "application/json" },
@@ -90,14 +156,17 @@
       } else if (!json) {
         show("Not saved: the server did not answer (" + response.status + "). Your text is kept in this browser; it will be saved with your next change or the Save button.", "error");
       } else {
-        const body = await response.json();
-        if (body.saved) {
-          adopt(body, sent);
-          if (edits === editsSent) forget();
-          else store(); // keep the new digests with the text still to save
-          show(body.message, "saved");
+        const reply = await response.json();
+        if (reply.saved) {
+          adopt(reply, sent);
+          if (waiting.size) show(reply.message + " Not yet saved: " + waitingNote(), "error");
+          else show(reply.message, "saved");
         } else {
-          show(body.message, "error");
+          const refused = reply.conflict || reply.invalid || [];
+          setAside(refused, reply.message, sent);
+          show(reply.message, "error");
+          // The other answers need not wait for these: save them now.
+          if (refused.length && Array.from(sent.keys()).some(function (code) { return !waiting.has(code); })) again = true;
         }
       }
     } catch (e) {
@@ -111,32 +180,6 @@
     }
   }
 
-  function codeOf(name) {
-    const dash = name.indexOf("-");
-    return dash > 0 ? name.slice(0, dash) : null;
-  }
-
-  // The request: the version, and every field of the answers changed since they were last saved.
-  function changedFields(codes) {
-    const body = new FormData();
-    for (const [name, value] of new FormData(form)) {
-      if (name === "csrfmiddlewaretoken" || name === "version" || codes.has(codeOf(name))) body.append(name, value);
-    }
-    return body;
-  }
-
-  // After a save: the page now holds these answers as saved, at the audit's new version.
-  function adopt(body, sent) {
-    if (body.version) form.querySelector('[name="version"]').value = body.version;
-    Object.entries(body.loaded || {}).forEach(function ([code, digest]) {
-      const loaded = form.querySelector('[name="' + CSS.escape(code + "-loaded") + '"]');
-      if (loaded) loaded.value = digest;
-    });
-    sent.forEach(function (at, code) {
-      if (dirty.get(code) === at) dirty.delete(code); // not changed again while saving
-    });
-  }
-
   function showEnded() {
     show("Not saved: your session has ended. Your text is kept in this browser.", "error", {
       href: form.dataset.loginUrl,
@@ -147,8 +190,10 @@
   function changed(event) {
     edits += 1;
     const code = event && event.target && event.target.name ? codeOf(event.target.name) : null;
-    if (code) dirty.set(code, edits);
-    store();
+    if (!code) return;
+    dirty.set(code, edits);
+    waiting.delete(code); // changed again: try it again
+    store(code);
     if (ended) {
       showEnded(); // nothing can be saved until the officer logs in again
       return;
@@ -159,59 +204,74 @@
   }
 
   function setField(name, values) {
-    const elements = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
-    let differs = false;
-    elements.forEach(function (el) {
-      if (el.type === "radio" || el.type === "checkbox") {
-        const on = values.includes(el.value);
-        if (el.checked !== on) {
-          el.checked = on;
-          differs = true;
-        }
-      } else if (el.value !== values[0]) {
-        el.value = values[0];
-        differs = true;
-      }
+    form.querySelectorAll('[name="' + CSS.escape(name) + '"]').forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") el.checked = values.includes(el.value);
+      else el.value = values[0];
     });
-    return differs;
   }
 
-  // Put back what was typed but not saved (say, before a session ended), then save it.
-  function restore() {
-    let stored = null;
+  function differs(copy, current) {
+    return Object.keys(copy).some(function (name) {
+      return !name.endsWith("-loaded") && JSON.stringify(copy[name]) !== JSON.stringify(current[name] || []);
+    });
+  }
+
+  // A copy kept by the release before this one, under one key for the whole step: split by
+  // answer. Its digests are of an older form, so the server shows each such answer as a
+  // conflict to compare, never overwriting what was saved since.
+  function legacyCopy() {
+    const copies = {};
     try {
-      stored = JSON.parse(localStorage.getItem(key) || "null");
+      const old = JSON.parse(localStorage.getItem(key) || "null");
+      localStorage.removeItem(key);
+      if (!old || !old.data) return copies;
+      Object.keys(old.data).forEach(function (name) {
+        const code = codeOf(name);
+        if (!code) return;
+        copies[code] = copies[code] || { at: old.at, data: {} };
+        copies[code].data[name] = old.data[name];
+      });
     } catch (e) {
-      stored = null;
+      /* nothing kept, or unreadable */
     }
-    if (!stored || !stored.data) return;
-    const current = fields();
-    // The answers whose visible fields differ from what the page shows now: the unsaved text.
-    const codes = new Set();
-    Object.keys(stored.data).forEach(function (name) {
-      const code = codeOf(name);
-      if (code && !name.endsWith("-loaded") && JSON.stringify(stored.data[name]) !== JSON.stringify(current[name] || [])) {
-        codes.add(code);
+    return copies;
+  }
+
+  // Put back what was typed but not saved (say, before a session ended), then save it; and
+  // keep to save the answers that the server sent back unsaved.
+  function restore() {
+    const unsaved = new Set((form.dataset.unsaved || "").split(" ").filter(Boolean));
+    (form.dataset.conflicts || "").split(" ").filter(Boolean).forEach(function (code) {
+      waiting.set(code, code + " was changed elsewhere: compare the two versions shown, then change it or press Save.");
+    });
+    const legacy = legacyCopy();
+    let restoredAt = null;
+    codes.forEach(function (code) {
+      const copy = stored(code) || legacy[code];
+      if (copy && differs(copy.data, fieldsOf(code))) {
+        // The text, and the digest of the answer it was typed against, so that a save made
+        // elsewhere since is reported as a conflict rather than overwritten.
+        Object.keys(copy.data).forEach(function (name) { setField(name, copy.data[name]); });
+        dirty.set(code, edits);
+        restoredAt = Math.max(restoredAt || 0, copy.at);
+      } else if (unsaved.has(code)) {
+        dirty.set(code, edits);
+        store(code);
+      } else if (copy) {
+        forget(code); // what was kept is what the page shows: saved
       }
     });
-    if (codes.size === 0) {
-      forget();
-      return;
+    if (restoredAt) {
+      const when = new Date(restoredAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      show("Restored your unsaved changes from " + when + "; saving…", "pending");
     }
-    // Those answers get back their text and the digest of the answer it was typed against, so
-    // that a save made elsewhere since is reported as a conflict rather than overwritten.
-    Object.keys(stored.data).forEach(function (name) {
-      if (codes.has(codeOf(name))) setField(name, stored.data[name]);
-    });
-    codes.forEach(function (code) { dirty.set(code, edits); });
-    const when = new Date(stored.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    show("Restored your unsaved changes from " + when + "; saving…", "pending");
-    save();
+    if (Array.from(dirty.keys()).some(function (code) { return !waiting.has(code); })) save();
+    else if (waiting.size) show(waitingNote(), "error");
   }
 
   form.addEventListener("input", changed); // typing, and choosing a radio button or an option
   form.addEventListener("submit", function () {
-    clearTimeout(timer); // the Save button sends everything; the copy stays until the next page load checks it
+    clearTimeout(timer); // the Save button sends everything; the copies stay until the next page load checks them
   });
   restore();
 })();

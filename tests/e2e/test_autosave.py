@@ -92,3 +92,62 @@ def test_autosave_sends_the_changed_answer_only_and_a_second_tab_gets_a_conflict
     assert not Answer.objects.filter(audit=audit, question__code="CD4").exists()
     visit.check("counter over the limit")
     visit.assert_accessible()
+
+
+def test_a_refused_answer_never_holds_back_the_others_nor_loses_them(browser, live_server, people):
+    council = Council.objects.get(slug="ynys-mon")
+    audit = services.audit_create(
+        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
+    )
+    page, _, visit = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave-refused")
+    page.goto(f"/audits/{audit.pk}/can-do/")
+    status = page.locator("#autosave-status")
+
+    # 1. CD4's notes are too long: refused, and set aside; CD1 typed next is saved all the same.
+    page.locator("#id_CD4-evidence_notes").fill("n" * 5100)
+    expect(status).to_contain_text("CD4 need attention")
+    page.locator("#id_CD1-evidence_notes").fill("Ward profiles.")
+    expect(status).to_contain_text("Not yet saved: ")
+    assert Answer.objects.get(audit=audit, question__code="CD1").evidence_notes == "Ward profiles."
+
+    # 2. Typed and sent with the Save button before autosave ran: the page comes back unsaved
+    #    (CD4), and autosave saves CD2 from it, while CD4 waits.
+    page.locator("#id_CD2-evidence_notes").fill("Library survey.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".alert-danger").first).to_contain_text("Nothing was saved yet")
+    expect(status).to_contain_text("CD4")
+    expect(page.locator("#id_CD2-evidence_notes")).to_have_value("Library survey.")
+    page.wait_for_function("() => document.querySelector('#autosave-status').textContent.includes('Not yet saved')")
+    assert Answer.objects.get(audit=audit, question__code="CD2").evidence_notes == "Library survey."
+    visit.check("refused answer set aside")
+
+    # 3. Shortened, CD4 is saved too.
+    page.locator("#id_CD4-evidence_notes").fill("Timetable review, 2026.")
+    expect(status).to_contain_text("All changes saved at")
+    assert Answer.objects.get(audit=audit, question__code="CD4").evidence_notes == "Timetable review, 2026."
+    visit.assert_accessible()
+
+
+def test_a_second_tab_saving_keeps_the_first_tabs_unsaved_text(browser, live_server, people):
+    council = Council.objects.get(slug="ynys-mon")
+    audit = services.audit_create(
+        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
+    )
+    first, _, _ = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave-two-tabs")
+    first.goto(f"/audits/{audit.pk}/can-do/")
+    first.route("**/autosave/", lambda route: route.abort())  # this tab has lost its connection
+    second = first.context.new_page()
+    second.goto(f"/audits/{audit.pk}/can-do/")
+
+    first.locator("#id_CD1-evidence_notes").fill("Typed while offline.")
+    expect(first.locator("#autosave-status")).to_contain_text("no connection")
+    second.locator("#id_CD3-evidence_notes").fill("Saved from the second tab.")
+    expect(second.locator("#autosave-status")).to_contain_text("All changes saved at")
+    first.close()  # the first tab's text is only in the browser now
+
+    third = second.context.new_page()
+    third.goto(f"/audits/{audit.pk}/can-do/")
+    expect(third.locator("#id_CD1-evidence_notes")).to_have_value("Typed while offline.")
+    expect(third.locator("#autosave-status")).to_contain_text("All changes saved at")
+    assert Answer.objects.get(audit=audit, question__code="CD1").evidence_notes == "Typed while offline."
+    assert Answer.objects.get(audit=audit, question__code="CD3").evidence_notes == "Saved from the second tab."
