@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -48,6 +49,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -100,6 +102,7 @@ class Target:
 PAGE_TARGET = Target(0.40, 150)
 BASELINE_AGAIN = "baseline again: about page"
 BASELINE_DRIFT = 0.15  # more than this between the two baselines: the machine was busy
+BUSY_ELSEWHERE = 0.10  # more than this share of the CPU used by other processes during a row: not reliable
 STEP_SAVE_TARGET = Target(0.35, 100)
 AUTOSAVE_TARGET = Target(0.45, 100)
 
@@ -146,6 +149,7 @@ class Result:
     statuses: dict[str, int]  # … by status
     wrong: int  # the right status, but not back to the step / not "saved"
     problems: list[str] = field(default_factory=list)  # what the database shows went wrong
+    elsewhere: float | None = None  # share of the machine's CPU that other processes used meanwhile
 
     @property
     def failed(self) -> bool:
@@ -238,9 +242,12 @@ class Command(BaseCommand):
                 questions = Question.objects.filter(framework_id=own.framework_id, factor=STEP_FACTOR)
                 officers.append(_Officer(officer_client, own, list(questions.order_by("order", "code"))))
             everyone = [audit.pk, *(own.pk for own in own_audits)]
+            watch = _CpuWatch(server.process.pid)
             results = []
             for row in rows:
-                results.append(_measure(wrk, server.base_url, row, client, officers, connections, duration, everyone))
+                results.append(
+                    _measure(wrk, server.base_url, row, client, officers, connections, duration, everyone, watch)
+                )
                 if server.process.poll() is not None:
                     raise CommandError(f"gunicorn stopped during the benchmark:\n{server.log_tail()}")
             log = server.log_tail()
@@ -259,7 +266,7 @@ class Command(BaseCommand):
 
     def _table(self, results: list[Result]) -> None:
         baseline = results[0]
-        header = f"{'row':<50} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'share':>6}  target"
+        header = f"{'row':<50} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'share':>6} {'others':>6}  target"
         self.stdout.write(header)
         self.stdout.write("-" * (len(header) + 30))
         missed = []
@@ -277,13 +284,24 @@ class Command(BaseCommand):
             else:
                 verdict = f"{target}: MISSED"
                 missed.append(r.page.label)
+            others = "?" if r.elsewhere is None else f"{r.elsewhere:.0%}"
             self.stdout.write(
-                f"{r.page.label:<50} {r.rps:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {ratio:>6.2f}  {verdict}"
+                f"{r.page.label:<50} {r.rps:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {ratio:>6.2f} {others:>6}  {verdict}"
             )
         self.stdout.write(
             "Share: of the baseline's requests per second in this run. "
             + (f"Missed targets: {', '.join(missed)}." if missed else "Every target is met.")
         )
+        self.stdout.write(
+            "Others: the share of the machine's CPU that other processes than the benchmark's (gunicorn, the "
+            "database server, wrk, this command) used while the row was timed."
+        )
+        busy = [r.page.label for r in results if r.elsewhere is not None and r.elsewhere > BUSY_ELSEWHERE]
+        if busy:
+            self.stdout.write(
+                f"Measured while other processes used more than {BUSY_ELSEWHERE:.0%} of the CPU, so slower than they "
+                f"are: {', '.join(busy)}. Run again on a quiet machine."
+            )
         again = next((r for r in results if r.page.label == BASELINE_AGAIN), None)
         if again and baseline.rps and abs(again.rps / baseline.rps - 1) > BASELINE_DRIFT:
             self.stdout.write(
@@ -363,10 +381,10 @@ def _rows(council: Council, audit: Audit, connections: int) -> list[Page | Offic
         Question.objects.filter(framework_id=audit.framework_id, factor=STEP_FACTOR).order_by("order", "code")
     )
     for q in questions:
+        # No "<code>-loaded" field (the digest of the answer as the page loaded it): a save that
+        # does not say what it loaded is checked by version, where the same officer's saves are
+        # never conflicts, so that all the connections can save one audit at once.
         fields += [
-            # No digest of the answer as loaded: without one, the same officer's saves are never
-            # conflicts, so that the connections can all save one audit at once.
-            (f"{q.code}-loaded", ""),
             (f"{q.code}-rating", RATING),
             (f"{q.code}-confidence", "medium"),
             (f"{q.code}-evidence_notes", f"{EVIDENCE_NOTES} ({UNIQUE})"),
@@ -393,9 +411,9 @@ def _rows(council: Council, audit: Audit, connections: int) -> list[Page | Offic
     ]
 
 
-def _measure(wrk, base_url, row, client, officers, connections, duration, everyone: list[int]) -> Result:
+def _measure(wrk, base_url, row, client, officers, connections, duration, everyone: list[int], watch) -> Result:
     """A warm-up, then the timed run; then what the database says the saves did. ``everyone``:
-    every audit that the rows save."""
+    every audit that the rows save; ``watch``: a _CpuWatch."""
     if isinstance(row, OfficersRow):
         audit_ids = [o.audit.pk for o in officers]
         others = _answers_not_carried(officers) if row.autosave else None
@@ -413,7 +431,9 @@ def _measure(wrk, base_url, row, client, officers, connections, duration, everyo
     _settle(everyone)
     timed = plans()
     before = _versions(audit_ids)
+    watch.start()
     data = _wrk(wrk, base_url, timed, connections, duration)
+    elsewhere = watch.stop()
     _settle(everyone)
     after = _versions(audit_ids)
     problems = []
@@ -436,6 +456,7 @@ def _measure(wrk, base_url, row, client, officers, connections, duration, everyo
         statuses=data["statuses"],
         wrong=data["wrong"],
         problems=problems,
+        elsewhere=elsewhere,
     )
 
 
@@ -602,6 +623,107 @@ class _Gunicorn:
         self.log.flush()
         text = Path(self.log.name).read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:]) or "(gunicorn wrote nothing)"
+
+
+class _CpuWatch:
+    """How much of the machine's CPU went to other processes than the benchmark's own (this
+    command and its wrk runs, gunicorn, the database server) while a row was timed: on a shared
+    machine, a row measured while something else ran comes out slower than it is. Linux only,
+    and only with the database server on this machine (else nothing is known: None).
+
+    Sampled every SAMPLE_SECONDS, by process, so that a database connection that ends meanwhile
+    (CONN_MAX_AGE) takes at most one interval of its work with it."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    SAMPLE_SECONDS = 0.25
+
+    def __init__(self, gunicorn_pid: int):
+        self.gunicorn_pid = gunicorn_pid
+        self.postmaster_pid = _postmaster_pid()
+        self.cores = os.cpu_count() or 1
+
+    def _sample(self) -> tuple | None:
+        """(CPU ticks used on the machine, this command's, ours by process, when)."""
+        if self.postmaster_pid is None:
+            return None
+        try:
+            values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = values
+        pids = [self.gunicorn_pid, *_children(self.gunicorn_pid), self.postmaster_pid, *_children(self.postmaster_pid)]
+        mine = os.times()  # this command, and the wrk runs it has waited for
+        return (
+            user + nice + system + irq + softirq + steal,
+            (mine.user + mine.system + mine.children_user + mine.children_system) * self.TICK,
+            {pid: _cpu_ticks(pid) for pid in pids},
+            time.monotonic(),
+        )
+
+    def _add(self) -> None:
+        now = self._sample()
+        if now is None or self._last is None:
+            self._last = None
+            return
+        # A process that started meanwhile counts from nothing; one that ended, until the last sample.
+        self._ours += now[1] - self._last[1] + sum(t - self._last[2].get(pid, 0) for pid, t in now[2].items())
+        self._last = now
+
+    def start(self) -> None:
+        self._first = self._last = self._sample()
+        self._ours = 0.0
+        self._stop = threading.Event()
+
+        def sample():
+            while not self._stop.wait(self.SAMPLE_SECONDS):
+                self._add()
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float | None:
+        """The share of all the cores that other processes used since start()."""
+        self._stop.set()
+        self._thread.join()
+        self._add()
+        first, last = self._first, self._last
+        if first is None or last is None or last[3] <= first[3]:
+            return None
+        others = last[0] - first[0] - self._ours
+        return max(0.0, others / (self.TICK * (last[3] - first[3]) * self.cores))
+
+
+def _postmaster_pid() -> int | None:
+    """The database server's main process, when it runs on this machine and its pid file is readable."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('data_directory')")
+            data_directory = cursor.fetchone()[0]
+        pid = int(Path(data_directory, "postmaster.pid").read_text().split()[0])
+    except (DatabaseError, OSError, ValueError, IndexError):
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                pass  # gone meanwhile
+    return found
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU time of a process (all its threads), in clock ticks; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
