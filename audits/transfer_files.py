@@ -107,8 +107,20 @@ def _to_text(value, kind: str) -> str:
     return str(value)
 
 
+class _ConstantRefused(ValueError):
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"{name} is not a number JSON allows")
+
+
 def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _ConstantRefused(name)
+
+
+def _line_of_constant(text: str, name: str) -> int | None:
+    """The line of the first bare NaN or Infinity (as a value, after ":", "[" or ",")."""
+    match = re.search(r"[:\[,]\s*-?" + re.escape(name.lstrip("-")) + r"\b", text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 def _no_duplicate_keys(pairs):
@@ -215,6 +227,10 @@ def from_json(data: bytes | str, name: str = "the file") -> Export:
         document = _load_json(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{name} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+    except _ConstantRefused as exc:
+        line = _line_of_constant(text, exc.name)
+        where = f" (line {line})" if line else ""
+        raise ValidationError(f"{name} is not JSON that an export holds: {exc}{where}.") from None
     except (ValueError, RecursionError) as exc:
         raise ValidationError(f"{name} is not JSON that an export holds: {exc or 'nested too deeply'}.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

@@ -476,7 +476,9 @@ def test_any_damage_to_a_file_is_imported_whole_or_refused_with_nothing_changed(
     and a row, and changes nothing: never a traceback, never half an import."""
     path = tmp_path / "export.json"
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(_mutations(document["tables"]))
     def check(mutations):
         damaged = copy.deepcopy(document)
@@ -491,7 +493,7 @@ def test_any_damage_to_a_file_is_imported_whole_or_refused_with_nothing_changed(
                 except CommandError as exc:
                     message = str(exc)
                     assert message.startswith(str(path)), message
-                    assert re.search(r"(table “?\w+|\w+ row \d+|\w+\.csv line \d+)", message), message
+                    assert re.search(r"(table “?\w+|\w+ row \d+|\w+\.csv line \d+|\(line \d+\))", message), message
                     assert message.endswith("Nothing was imported."), message
                     assert database() == before
                 raise _Rollback
@@ -499,3 +501,12 @@ def test_any_damage_to_a_file_is_imported_whole_or_refused_with_nothing_changed(
             pass
 
     check()
+
+
+def test_a_number_json_does_not_allow_is_refused_naming_its_line(document, tmp_path):
+    document["tables"]["answers"][0]["rating"] = float("inf")
+    path = tmp_path / "export.json"
+    text = json.dumps(document, indent=1)  # writes the bare word Infinity
+    path.write_text(text, encoding="utf-8")
+    line = text[: text.index("Infinity")].count("\n") + 1
+    refused(str(path), rf"Infinity is not a number JSON allows \(line {line}\)\.")
