@@ -256,9 +256,15 @@ def _factor_or_404(slug: str) -> str:
     return SLUG_FACTORS[slug]
 
 
-def _bound_step_forms(request: HttpRequest, audit, factor: str) -> tuple[StepForm, list[AnswerForm]]:
-    """The posted step: its version and one form per question (answers are not read for this)."""
+def _bound_step_forms(
+    request: HttpRequest, audit, factor: str, *, carried_only: bool = False
+) -> tuple[StepForm, list[AnswerForm]]:
+    """The posted step: its version and one form per question (answers are not read for this),
+    or, with ``carried_only``, per question the request carries a field of (an autosave)."""
     questions = question_bank.factor_questions(audit.framework_id, factor)
+    if carried_only:
+        prefixes = {name.partition("-")[0] for name in request.POST if "-" in name}
+        questions = [q for q in questions if q.code in prefixes]
     return StepForm(request.POST), [AnswerForm(request.POST, question=q) for q in questions]
 
 
@@ -287,7 +293,7 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
     any refusal nothing is saved and the text stays in the officer's browser.
     """
     factor = _factor_or_404(factor)
-    audit = get_audit_for_user(request.user, pk, action=Action.EDIT)
+    audit = get_audit_for_user(request.user, pk, action=Action.EDIT, joined=False)
     if not audit.is_editable:
         return JsonResponse(
             {
@@ -297,7 +303,7 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
             },
             status=409,
         )
-    step_form, forms = _bound_step_forms(request, audit, factor)
+    step_form, forms = _bound_step_forms(request, audit, factor, carried_only=True)
     if not step_form.is_valid() or not all(f.is_valid() for f in forms):
         codes = [f.question.code for f in forms if f.errors] or ["the page"]
         reasons = [f"{f.question.code}: {next(iter(f.errors.values()))[0]}" for f in forms if f.errors]

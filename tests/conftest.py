@@ -43,7 +43,10 @@ def _empty_cache():
     """Each test starts without the cached benchmark of the test before."""
     from django.core.cache import cache
 
+    from audits import question_bank
+
     cache.clear()
+    question_bank.forget()
 
 
 def _user(username, council=None, role=None, **extra):
