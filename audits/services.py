@@ -220,6 +220,9 @@ def answers_save(*, audit: Audit, user, answers: list[AnswerData], expected_vers
         except ValidationError as exc:
             raise ValidationError(f"{bank[data.question_id].code}: {exc.messages[0]}", code=exc.code) from None
     _require_known_version(audit, expected_version)
+    if not answers:  # nothing changed on the page: no lock, no new version
+        _require_editable(audit)
+        return AnswersSaved(audit=audit, answers={})
 
     factors = {bank[pk].factor for pk in question_ids}
     locked = _lock(audit)
