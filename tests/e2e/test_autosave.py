@@ -11,13 +11,21 @@ from .conftest import PASSWORD
 from .test_journey import DESKTOP, Mouse, open_as
 
 
-def test_answers_autosave_and_survive_an_ended_session(browser, live_server, people):
-    council = Council.objects.get(slug="ynys-mon")
+def officer_on_a_new_step(browser, live_server, people, name: str):
+    """A new draft audit of Planning, and the officer logged in on its Can do step."""
     audit = services.audit_create(
-        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
+        user=people["officer"],
+        council=Council.objects.get(slug="ynys-mon"),
+        service=Service.objects.get(name="Planning"),
+        period="2026/27",
     )
-    page, _, visit = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave")
+    page, _, visit = open_as(browser, live_server, "officer", DESKTOP, Mouse, name)
     page.goto(f"/audits/{audit.pk}/can-do/")
+    return audit, page, visit
+
+
+def test_answers_autosave_and_survive_an_ended_session(browser, live_server, people):
+    audit, page, visit = officer_on_a_new_step(browser, live_server, people, "autosave")
     status = page.locator("#autosave-status")
 
     # 1. Typing is saved without pressing Save, and the status line says so.
@@ -55,12 +63,7 @@ def test_answers_autosave_and_survive_an_ended_session(browser, live_server, peo
 
 
 def test_autosave_sends_the_changed_answer_only_and_a_second_tab_gets_a_conflict(browser, live_server, people):
-    council = Council.objects.get(slug="ynys-mon")
-    audit = services.audit_create(
-        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
-    )
-    page, _, visit = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave-tabs")
-    page.goto(f"/audits/{audit.pk}/can-do/")
+    audit, page, visit = officer_on_a_new_step(browser, live_server, people, "autosave-tabs")
     other_tab = page.context.new_page()  # the same officer, the same step, opened at the same time
     other_tab.goto(f"/audits/{audit.pk}/can-do/")
     sent = []
@@ -95,12 +98,7 @@ def test_autosave_sends_the_changed_answer_only_and_a_second_tab_gets_a_conflict
 
 
 def test_a_refused_answer_never_holds_back_the_others_nor_loses_them(browser, live_server, people):
-    council = Council.objects.get(slug="ynys-mon")
-    audit = services.audit_create(
-        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
-    )
-    page, _, visit = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave-refused")
-    page.goto(f"/audits/{audit.pk}/can-do/")
+    audit, page, visit = officer_on_a_new_step(browser, live_server, people, "autosave-refused")
     status = page.locator("#autosave-status")
 
     # 1. CD4's notes are too long: refused, and set aside; CD1 typed next is saved all the same.
@@ -129,12 +127,7 @@ def test_a_refused_answer_never_holds_back_the_others_nor_loses_them(browser, li
 
 
 def test_a_second_tab_saving_keeps_the_first_tabs_unsaved_text(browser, live_server, people):
-    council = Council.objects.get(slug="ynys-mon")
-    audit = services.audit_create(
-        user=people["officer"], council=council, service=Service.objects.get(name="Planning"), period="2026/27"
-    )
-    first, _, _ = open_as(browser, live_server, "officer", DESKTOP, Mouse, "autosave-two-tabs")
-    first.goto(f"/audits/{audit.pk}/can-do/")
+    audit, first, _ = officer_on_a_new_step(browser, live_server, people, "autosave-two-tabs")
     first.route("**/autosave/", lambda route: route.abort())  # this tab has lost its connection
     second = first.context.new_page()
     second.goto(f"/audits/{audit.pk}/can-do/")
