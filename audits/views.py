@@ -185,6 +185,7 @@ def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages) + " Nothing was saved.")
         else:
             messages.success(request, f"{Factor(factor).label}: your answers are saved.")
+            _note_copies_saved(request, audit, factor)
             return redirect(_next_url(audit, factor, request.POST.get("next")))
     else:
         messages.error(request, "Some answers need attention (marked below). Nothing was saved yet.")
@@ -208,6 +209,18 @@ def _step_post(request: HttpRequest, audit, factor: str) -> HttpResponse:
         unsaved=unsaved,
         conflicts=[f.question.code for f in forms if conflict and f.question.pk in conflict.changed],
     )
+
+
+def _copies_key(audit, factor: str) -> str:
+    return f"step-saved-upto:{audit.pk}:{factor}"
+
+
+def _note_copies_saved(request: HttpRequest, audit, factor: str) -> None:
+    """The browser's copies of this step written before the Save (``copies_upto``, its clock in
+    ms) are saved now: the step page tells autosave.js to forget them (data-saved-upto)."""
+    upto = request.POST.get("copies_upto", "")
+    if upto.isdigit() and len(upto) <= 15:
+        request.session[_copies_key(audit, factor)] = int(upto)
 
 
 def _render_step(
@@ -242,6 +255,7 @@ def _render_step(
             "step_form": step_form or StepForm(initial={"version": audit.version}),
             "conflict": conflict,
             "unsaved": " ".join(unsaved),
+            "saved_upto": request.session.get(_copies_key(audit, factor), 0) if editable else 0,
             "conflicts": " ".join(conflicts),
             "next_factor": _neighbour(factor, +1),
             "previous_factor": _neighbour(factor, -1),

@@ -33,6 +33,7 @@
   let edits = 0; // changes since the page loaded
   const dirty = new Map(); // question code -> the value of `edits` at its latest change, until saved
   const waiting = new Map(); // question code -> why the server refused it; not sent until changed again
+  const mine = new Map(); // question code -> when this tab last wrote its copy (so it removes only its own)
   let ended = false; // the session has ended: keep offering the login link until the page changes
 
   function codeOf(name) {
@@ -69,7 +70,9 @@
 
   function store(code) {
     try {
-      localStorage.setItem(key + ":" + code, JSON.stringify({ at: Date.now(), data: fieldsOf(code) }));
+      const at = Date.now();
+      localStorage.setItem(key + ":" + code, JSON.stringify({ at: at, data: fieldsOf(code) }));
+      mine.set(code, at);
     } catch (e) {
       /* storage full or disabled: the server copy is all there is */
     }
@@ -86,7 +89,10 @@
 
   function forget(code) {
     try {
+      const copy = stored(code);
+      if (copy && mine.has(code) && copy.at !== mine.get(code)) return; // another tab's, newer: keep it
       localStorage.removeItem(key + ":" + code);
+      mine.delete(code);
     } catch (e) {
       /* nothing to do */
     }
@@ -157,16 +163,19 @@
         show("Not saved: the server did not answer (" + response.status + "). Your text is kept in this browser; it will be saved with your next change or the Save button.", "error");
       } else {
         const reply = await response.json();
+        ended = false;
         if (reply.saved) {
           adopt(reply, sent);
-          if (waiting.size) show(reply.message + " Not yet saved: " + waitingNote(), "error");
+          if (Array.from(dirty.keys()).some(function (code) { return !waiting.has(code); })) show("Unsaved changes…", "pending");
+          else if (waiting.size) show(reply.message + " Not yet saved: " + waitingNote(), "error");
           else show(reply.message, "saved");
         } else {
           const refused = reply.conflict || reply.invalid || [];
           setAside(refused, reply.message, sent);
           show(reply.message, "error");
           // The other answers need not wait for these: save them now.
-          if (refused.length && Array.from(sent.keys()).some(function (code) { return !waiting.has(code); })) again = true;
+          const setAsideNow = refused.some(function (code) { return sent.has(code) && waiting.has(code); });
+          if (setAsideNow && Array.from(sent.keys()).some(function (code) { return !waiting.has(code); })) again = true;
         }
       }
     } catch (e) {
@@ -194,11 +203,9 @@
     dirty.set(code, edits);
     waiting.delete(code); // changed again: try it again
     store(code);
-    if (ended) {
-      showEnded(); // nothing can be saved until the officer logs in again
-      return;
-    }
-    show("Unsaved changes…", "pending");
+    // After the session ended, each change tries again (the officer may have logged in from
+    // another tab); the status line keeps the login link until a save goes through.
+    show(ended ? "Not saved yet: your session had ended. Trying again…" : "Unsaved changes…", "pending");
     clearTimeout(timer);
     timer = setTimeout(save, DELAY_MS);
   }
@@ -223,7 +230,6 @@
     const copies = {};
     try {
       const old = JSON.parse(localStorage.getItem(key) || "null");
-      localStorage.removeItem(key);
       if (!old || !old.data) return copies;
       Object.keys(old.data).forEach(function (name) {
         const code = codeOf(name);
@@ -245,22 +251,35 @@
       waiting.set(code, code + " was changed elsewhere: compare the two versions shown, then change it or press Save.");
     });
     const legacy = legacyCopy();
+    const savedUpto = parseInt(form.dataset.savedUpto || "0", 10);
     let restoredAt = null;
     codes.forEach(function (code) {
-      const copy = stored(code) || legacy[code];
+      let copy = stored(code) || legacy[code];
+      if (copy && copy.at <= savedUpto && !unsaved.has(code)) {
+        forget(code); // sent with a Save that went through
+        copy = null;
+      }
       if (copy && differs(copy.data, fieldsOf(code))) {
         // The text, and the digest of the answer it was typed against, so that a save made
         // elsewhere since is reported as a conflict rather than overwritten.
         Object.keys(copy.data).forEach(function (name) { setField(name, copy.data[name]); });
         dirty.set(code, edits);
+        if (legacy[code]) store(code); // kept under this release's key before the old one goes
         restoredAt = Math.max(restoredAt || 0, copy.at);
       } else if (unsaved.has(code)) {
         dirty.set(code, edits);
-        store(code);
+        // A conflict's answer keeps the copy made while typing (with the digest it was typed
+        // against): the page's digest is the colleague's, to be used only once the officer acts.
+        if (!waiting.has(code)) store(code);
       } else if (copy) {
         forget(code); // what was kept is what the page shows: saved
       }
     });
+    try {
+      localStorage.removeItem(key); // the old copy, now kept answer by answer
+    } catch (e) {
+      /* nothing to do */
+    }
     if (restoredAt) {
       const when = new Date(restoredAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       show("Restored your unsaved changes from " + when + "; saving…", "pending");
@@ -270,8 +289,21 @@
   }
 
   form.addEventListener("input", changed); // typing, and choosing a radio button or an option
+  window.addEventListener("online", function () {
+    if (dirty.size) save(); // the connection is back: send what waited
+  });
   form.addEventListener("submit", function () {
-    clearTimeout(timer); // the Save button sends everything; the copies stay until the next page load checks them
+    clearTimeout(timer);
+    // The Save button sends everything. The copies stay until a page says this post was saved
+    // (data-saved-upto: copies written up to now are then forgotten), so none is lost if it fails.
+    let upto = form.querySelector('input[name="copies_upto"]');
+    if (!upto) {
+      upto = document.createElement("input");
+      upto.type = "hidden";
+      upto.name = "copies_upto";
+      form.append(upto);
+    }
+    upto.value = String(Date.now());
   });
   restore();
 })();

@@ -144,3 +144,26 @@ def test_a_second_tab_saving_keeps_the_first_tabs_unsaved_text(browser, live_ser
     expect(third.locator("#autosave-status")).to_contain_text("All changes saved at")
     assert Answer.objects.get(audit=audit, question__code="CD1").evidence_notes == "Typed while offline."
     assert Answer.objects.get(audit=audit, question__code="CD3").evidence_notes == "Saved from the second tab."
+
+
+def test_text_sent_with_the_save_button_is_not_restored_over_a_colleagues_later_answer(browser, live_server, people):
+    audit, page, _ = officer_on_a_new_step(browser, live_server, people, "autosave-after-save")
+    page.locator("#id_CD1-evidence_notes").fill("Mine, saved with the button.")
+    page.get_by_role("button", name="Save and continue to Like to").click()
+    expect(page.get_by_role("heading", name="Like to")).to_be_visible()
+    cd1 = Answer.objects.get(audit=audit, question__code="CD1")
+    assert cd1.evidence_notes == "Mine, saved with the button."
+
+    # A colleague then changes the answer; back on the step, the browser's old copy stays away.
+    audit.refresh_from_db()
+    services.answers_save(
+        audit=audit,
+        user=people["manager"],  # the service does not check roles; any other account will do
+        expected_version=audit.version,
+        answers=[services.AnswerData(question_id=cd1.question_id, evidence_notes="The colleague's, later.")],
+    )
+    page.goto(f"/audits/{audit.pk}/can-do/")
+    expect(page.locator("#id_CD1-evidence_notes")).to_have_value("The colleague's, later.")
+    page.wait_for_timeout(2500)  # longer than autosave's delay: nothing is sent
+    expect(page.locator("#autosave-status")).to_be_hidden()
+    assert Answer.objects.get(pk=cd1.pk).evidence_notes == "The colleague's, later."
