@@ -219,7 +219,7 @@ def _note_copies_saved(request: HttpRequest, audit, factor: str) -> None:
     """The browser's copies of this step written before the Save (``copies_upto``, its clock in
     ms) are saved now: the step page tells autosave.js to forget them (data-saved-upto)."""
     upto = request.POST.get("copies_upto", "")
-    if upto.isdigit() and len(upto) <= 15:
+    if upto.isascii() and upto.isdigit() and len(upto) <= 15:
         request.session[_copies_key(audit, factor)] = int(upto)
 
 

@@ -174,3 +174,13 @@ def test_a_damaged_or_old_digest_is_a_conflict_never_an_overwrite(client_for, au
     response = client_for(officer).post(autosave_url(audit), data)
     assert response.status_code == 409 and response.json()["conflict"] == ["CD1"]
     assert Answer.objects.get(audit=audit, question=cd1).evidence_notes == "Dafydd's notes"
+
+
+def test_the_save_buttons_stamp_for_the_browsers_copies_takes_no_odd_value(client_for, audit, officer):
+    client = client_for(officer)
+    for stamp in ["²", "1e9", "-5", "9" * 40, "١٢٣"]:
+        data = step_post_data(audit, evidence_notes=f"with {stamp}") | {"copies_upto": stamp}
+        assert client.post(step_url(audit), data).status_code == 302
+    data = step_post_data(audit, evidence_notes="stamped") | {"copies_upto": "1764000000000"}
+    client.post(step_url(audit), data)
+    assert 'data-saved-upto="1764000000000"' in client.get(step_url(audit)).content.decode()
