@@ -208,7 +208,7 @@ def factor_profile(factor: str, total: int, answers: Iterable[AnswerInput]) -> F
     )
 
 
-def audit_profile(question_counts: Mapping[str, int], answers: Iterable[AnswerInput]) -> list[FactorProfile]:
+def factor_profiles(question_counts: Mapping[str, int], answers: Iterable[AnswerInput]) -> list[FactorProfile]:
     """Profiles of the five factors, in framework order (C, L, E, A, R)."""
     answers = list(answers)
     return [factor_profile(factor, question_counts.get(factor, 0), answers) for factor in FACTOR_ORDER]

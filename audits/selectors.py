@@ -134,7 +134,7 @@ def answer_inputs(audit: Audit) -> tuple[dict[str, int], list[scoring.AnswerInpu
 def audit_profile(audit: Audit) -> Profile:
     """The audit's live profile with its suggested responses and their interventions."""
     counts, inputs = answer_inputs(audit)
-    factors = scoring.audit_profile(counts, inputs)
+    factors = scoring.factor_profiles(counts, inputs)
     suggestions = scoring.suggested_responses(factors)
     responses = {
         r.factor: r

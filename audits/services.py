@@ -466,7 +466,7 @@ def recompute_scores(*, audit: Audit) -> list[FactorScore]:
 
 def _store_scores(audit: Audit, counts: dict[str, int], inputs: list[scoring.AnswerInput], factors=None):
     """Write the factor scores of these answers (all five factors, or ``factors``): one statement."""
-    profiles = [p for p in scoring.audit_profile(counts, inputs) if factors is None or p.factor in factors]
+    profiles = [p for p in scoring.factor_profiles(counts, inputs) if factors is None or p.factor in factors]
     rows = [
         FactorScore(
             audit=audit,

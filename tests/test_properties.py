@@ -35,7 +35,7 @@ def build(inputs):
                 answers.append(scoring.AnswerInput(f"{factor}{i}", factor, dont_know=True))
             elif v is not None:
                 answers.append(scoring.AnswerInput(f"{factor}{i}", factor, rating=v, has_evidence=i % 2 == 0))
-    return scoring.audit_profile(dict.fromkeys(FACTOR_ORDER, 6), answers)
+    return scoring.factor_profiles(dict.fromkeys(FACTOR_ORDER, 6), answers)
 
 
 @given(profile_input)

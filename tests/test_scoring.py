@@ -111,7 +111,7 @@ class TestFactorProfile:
 class TestSuggestedResponses:
     def profile(self, **ratings_by_factor):
         items = [a for f, rs in ratings_by_factor.items() for a in answers(f, *rs)]
-        return scoring.audit_profile(SIX, items)
+        return scoring.factor_profiles(SIX, items)
 
     def test_weakest_factor_first_with_its_paired_response(self):
         profiles = self.profile(
@@ -156,15 +156,15 @@ class TestSuggestedResponses:
         ]
 
     def test_no_answers_no_suggestions(self):
-        profiles = scoring.audit_profile(SIX, [])
+        profiles = scoring.factor_profiles(SIX, [])
         assert scoring.suggested_responses(profiles) == []
         assert scoring.strengths(profiles) == []
         assert len(scoring.missing_evidence(profiles)) == 5
 
 
 def test_combined_profile_is_the_mean_of_the_scores_that_exist():
-    a = scoring.audit_profile(SIX, answers("can_do", 1, 1, 1, 1, 1, 1) + answers("like_to", *["dk"] * 6))
-    b = scoring.audit_profile(SIX, answers("can_do", 4, 4, 4, 4, 4, 4) + answers("like_to", 4, 4, 4, 4, 4, 4))
+    a = scoring.factor_profiles(SIX, answers("can_do", 1, 1, 1, 1, 1, 1) + answers("like_to", *["dk"] * 6))
+    b = scoring.factor_profiles(SIX, answers("can_do", 4, 4, 4, 4, 4, 4) + answers("like_to", 4, 4, 4, 4, 4, 4))
     combined = {p.factor: p for p in scoring.combine_profiles([a, b])}
     assert combined["can_do"].score == 50
     assert combined["like_to"].score == 100  # the audit without a score is left out

@@ -233,7 +233,7 @@ def test_stored_scores_after_any_saves_are_what_a_full_recompute_gives(audit, of
         counts, inputs = selectors.answer_inputs(audit)
         expected = {
             p.factor: (p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
-            for p in scoring.audit_profile(counts, inputs)
+            for p in scoring.factor_profiles(counts, inputs)
         }
         assert stored == expected
     finally:

@@ -6,7 +6,7 @@ from .test_scoring import SIX, answers
 
 
 def profile(**ratings):
-    return scoring.audit_profile(SIX, [a for f, rs in ratings.items() for a in answers(f, *rs)])
+    return scoring.factor_profiles(SIX, [a for f, rs in ratings.items() for a in answers(f, *rs)])
 
 
 def test_sentences_name_the_weakest_factor_its_response_and_the_strengths():
@@ -19,7 +19,7 @@ def test_sentences_name_the_weakest_factor_its_response_and_the_strengths():
 
 
 def test_sentences_report_change_and_thin_evidence():
-    p = scoring.audit_profile(SIX, answers("can_do", 2, 2, 2, 2, 2, 2, evidence=False))
+    p = scoring.factor_profiles(SIX, answers("can_do", 2, 2, 2, 2, 2, 2, evidence=False))
     sentences = summary_sentences(p, previous={"can_do": 50.0}, previous_period="2025/26")
     assert any("Evidence is thin for Can do (0 of 6 ratings cite evidence)" in s for s in sentences)
     assert any(s == "Since 2025/26, Can do fell by 17 points." for s in sentences)
@@ -27,7 +27,7 @@ def test_sentences_report_change_and_thin_evidence():
 
 
 def test_no_answers_says_evidence_is_missing():
-    sentences = summary_sentences(scoring.audit_profile(SIX, []))
+    sentences = summary_sentences(scoring.factor_profiles(SIX, []))
     assert sentences == ["Can do, Like to, Enabled to, Asked to, Responded to have too few ratings for a score."]
 
 

@@ -199,7 +199,7 @@ def build_audit_report(audit: Audit) -> AuditReport:
     questions = list(Question.objects.filter(framework_id=audit.framework_id).order_by("order", "code"))
     answers = {a.question_id: a for a in Answer.objects.filter(audit=audit)}
     counts = Counter(q.factor for q in questions)
-    profiles = scoring.audit_profile(counts, _inputs(questions, answers))
+    profiles = scoring.factor_profiles(counts, _inputs(questions, answers))
     by_factor = {p.factor: p for p in profiles}
 
     previous = previous_audit(audit)
@@ -372,7 +372,7 @@ def build_council_report(council: Council) -> CouncilReport:
     for a in Answer.objects.filter(audit_id__in=audit_ids).only("audit_id", "question_id", *SCORED_FIELDS):
         answers_by_audit[a.audit_id].append(answer_input(question_by_id[a.question_id], a))
     profiles_by_audit = {
-        a.pk: scoring.audit_profile(counts_by_framework[a.framework_id], answers_by_audit[a.pk]) for a in audits
+        a.pk: scoring.factor_profiles(counts_by_framework[a.framework_id], answers_by_audit[a.pk]) for a in audits
     }
     policy = _policy_responses()
 

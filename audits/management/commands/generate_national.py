@@ -531,7 +531,7 @@ class _World:
                 )
                 has_evidence = bool(notes.strip() or link.strip())  # as Answer.has_evidence
                 inputs.append(self.answer_input(question, rating, dont_know, has_evidence))
-            for p in scoring.audit_profile(self.question_counts, inputs):
+            for p in scoring.factor_profiles(self.question_counts, inputs):
                 scores.append(
                     (audit_id, p.factor, p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
                 )
