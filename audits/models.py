@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .factors import FACTOR_ORDER, FACTOR_SLUGS, Factor
+from .scoring import EvidenceStrength, cites_evidence
 
 
 class Council(models.Model):
@@ -336,7 +337,8 @@ class Answer(models.Model):
 
     @property
     def has_evidence(self) -> bool:
-        return bool(self.evidence_notes.strip() or self.links)
+        """A link, or a note that says something (scoring.cites_evidence)."""
+        return cites_evidence(self.evidence_notes, self.links)
 
 
 class EventKind(models.TextChoices):
@@ -378,13 +380,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audit}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class EvidenceStrength(models.TextChoices):
-    NONE = "none", "None"
-    WEAK = "weak", "Weak"
-    MODERATE = "moderate", "Moderate"
-    STRONG = "strong", "Strong"
 
 
 class FactorScore(models.Model):

@@ -106,7 +106,7 @@ class Profile:
 
 
 #: What scoring reads of an answer.
-SCORED_FIELDS = ("rating", "dont_know", "evidence_notes", "evidence_links")
+SCORED_FIELDS = ("rating", "dont_know", "confidence", "evidence_notes", "evidence_links")
 
 
 def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
@@ -118,6 +118,7 @@ def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
         dont_know=answer.dont_know,
         has_evidence=answer.has_evidence,
         prompt=question.prompt,
+        confidence=answer.confidence,
     )
 
 
