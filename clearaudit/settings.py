@@ -46,6 +46,10 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG")
 DEMO = env_bool("CLEARAUDIT_DEMO")
+#: The development tools (devtools/: the national data set, the benchmarks) are installed unless
+#: asked not to, or the app is served over HTTPS (SECURE=true, as production is): make demo,
+#: make test, make bench and CI get them; a production deployment does not.
+DEVTOOLS = env_bool("CLEARAUDIT_DEVTOOLS", default=not env_bool("SECURE"))
 
 #: manage.py commands that sign nothing (no sessions, cookies or reset links), so they may run
 #: without SECRET_KEY on a working copy or a build machine. Serving the app never may.
@@ -92,6 +96,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "audits",
+    *(["devtools"] if DEVTOOLS else []),
 ]
 
 # Work that takes long (rendering every report of a council) runs as a background task. The

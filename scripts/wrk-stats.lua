@@ -1,4 +1,4 @@
--- wrk script of `make bench` (audits/management/commands/bench_http.py runs it).
+-- wrk script of `make bench` (devtools/management/commands/bench_http.py runs it).
 --
 --   wrk -tN -cN ... -s scripts/wrk-stats.lua URL -- PLAN_FILE NONCE
 --

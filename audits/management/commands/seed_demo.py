@@ -22,6 +22,7 @@ from audits.models import (
     AuditStatus,
     Council,
     EventKind,
+    Framework,
     Membership,
     Question,
     Role,
@@ -30,6 +31,8 @@ from audits.models import (
 
 PASSWORD = "clear-demo"
 PERIODS = ("2024/25", "2025/26", "2026/27")
+#: The question bank of the earlier periods' audits (the current period's use the current bank).
+OLDER_BANK = "CLEAR 2026.1"
 
 COUNCILS = {
     "Ynys Môn": ["Planning", "Housing", "Parks and open spaces", "Libraries and culture"],
@@ -126,6 +129,12 @@ class Command(BaseCommand):
     def _audit(self, council, service, period, p_index, status, officer, manager):
         rng = random.Random(f"{council.name}|{service}|{period}")
         audit = services.audit_create(user=officer, council=council, service=service, period=period)
+        if period != PERIODS[-1] and (older := Framework.objects.filter(version=OLDER_BANK).first()):
+            # Audits of earlier periods were answered against the bank of their time: the demo
+            # shows both versions, and reports that keep their own bank's questions and interventions.
+            Audit.objects.filter(pk=audit.pk).update(framework=older)
+            audit.refresh_from_db()
+            services.recompute_scores(audit=audit)
         questions = list(Question.objects.filter(framework=audit.framework).order_by("order"))
         # A draft of the current period is half done; everything else is complete.
         share = 0.5 if status == AuditStatus.DRAFT else 1.0

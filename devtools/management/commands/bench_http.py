@@ -55,7 +55,6 @@ from django.utils.text import slugify
 
 from audits import services
 from audits.factors import FACTOR_SLUGS, Factor
-from audits.management.commands.generate_national import BENCH_NAME
 from audits.models import (
     EDITABLE_STATUSES,
     Answer,
@@ -66,6 +65,7 @@ from audits.models import (
     Question,
     Role,
 )
+from devtools.management.commands.generate_national import BENCH_NAME
 
 BENCH_SLUG = slugify(BENCH_NAME)
 BENCH_USER = "bench-officer"

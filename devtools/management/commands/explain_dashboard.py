@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.dashboard import build_dashboard, forget_benchmark
+from audits.benchmark import forget_benchmark
+from audits.dashboard import build_dashboard
 from audits.models import Council
 
 SQL_SHOWN = 300  # characters of each query printed above its plan

@@ -409,7 +409,7 @@ class _World:
         )
         self.scores = _Table(
             FactorScore,
-            "audit factor score answered dont_know total evidenced evidence_strength",
+            "audit factor score answered dont_know total evidenced evidence_strength weak_ratings",
         )
         self.events = _Table(AuditEvent, "audit at user kind before after")
 
@@ -437,7 +437,8 @@ class _World:
         there are only ten kinds of answer to each question)."""
         key = (question.pk, rating, dont_know, has_evidence)
         if key not in self._inputs:
-            answer = Answer(rating=rating, dont_know=dont_know, evidence_notes="noted" if has_evidence else "")
+            notes = "Resident survey 2025, ward breakdown" if has_evidence else ""
+            answer = Answer(rating=rating, dont_know=dont_know, evidence_notes=notes)
             self._inputs[key] = selectors.answer_input(question, answer)
         return self._inputs[key]
 
@@ -529,11 +530,21 @@ class _World:
                 answers.append(
                     (audit_id, question.pk, rating, dont_know, confidence, notes, link, 2, officer, answered)
                 )
-                has_evidence = bool(notes.strip() or link.strip())  # as Answer.has_evidence
+                has_evidence = scoring.cites_evidence(notes, link.split("\n"))  # as Answer.has_evidence
                 inputs.append(self.answer_input(question, rating, dont_know, has_evidence))
             for p in scoring.factor_profiles(self.question_counts, inputs):
                 scores.append(
-                    (audit_id, p.factor, p.score, p.rated, p.dont_know, p.total, p.evidenced, p.evidence_strength)
+                    (
+                        audit_id,
+                        p.factor,
+                        p.score,
+                        p.rated,
+                        p.dont_know,
+                        p.total,
+                        p.evidenced,
+                        p.evidence_strength,
+                        {a.code: a.rating for a in p.low_answers},
+                    )
                 )
             events.append((audit_id, created, officer, EventKind.CREATED, {}, {"status": AuditStatus.DRAFT}))
             if status != AuditStatus.DRAFT:
