@@ -116,15 +116,66 @@ class QuestionAdmin(admin.ModelAdmin):
         return not (obj and framework_in_use(obj.framework)) and super().has_delete_permission(request, obj)
 
 
-class InterventionInline(admin.TabularInline):
+class InterventionInlineForm(forms.ModelForm):
+    class Meta:
+        model = Intervention
+        fields = ["code", "title", "description", "order", "questions"]
+
+    def clean(self):
+        cleaned = super().clean()
+        response = getattr(self.instance, "response", None)
+        if response is not None and response.framework_id and cleaned.get("questions") is not None:
+            self.instance.check_questions(cleaned["questions"])
+        return cleaned
+
+
+class InterventionInline(admin.StackedInline):
     model = Intervention
+    form = InterventionInlineForm
     extra = 1
+    filter_horizontal = ["questions"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "questions":
+            framework_id = getattr(request, "_response_framework_id", None)
+            queryset = Question.objects.order_by("framework", "order")
+            kwargs["queryset"] = queryset.filter(framework_id=framework_id) if framework_id else queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PolicyResponseAdminForm(forms.ModelForm):
+    class Meta:
+        model = PolicyResponse
+        fields = ["framework", "factor", "title", "summary"]
+
+    def clean_framework(self):
+        framework = self.cleaned_data["framework"]
+        if framework_in_use(framework):
+            raise forms.ValidationError(
+                f"Question bank {framework.version} is used by audits and frozen: publish a new version instead."
+            )
+        return framework
 
 
 @admin.register(PolicyResponse)
 class PolicyResponseAdmin(admin.ModelAdmin):
-    list_display = ["title", "factor"]
+    """Responses and interventions belong to a question bank's version and are frozen with it
+    once an audit uses the bank, so that a report never changes after the event."""
+
+    form = PolicyResponseAdminForm
+    list_display = ["title", "factor", "framework"]
+    list_filter = ["framework", "factor"]
     inlines = [InterventionInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        request._response_framework_id = obj.framework_id if obj else None
+        return super().get_form(request, obj, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and framework_in_use(obj.framework)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and framework_in_use(obj.framework)) and super().has_delete_permission(request, obj)
 
 
 class AnswerInline(admin.TabularInline):

@@ -169,5 +169,6 @@ def make_question(framework, code, factor="can_do", order=100):
 @pytest.fixture
 def question_bank(transactional_db):
     """For tests that commit for real: the database is emptied after each such test, seeded
-    question bank included, so load it again with the data migration's own (idempotent) function."""
-    importlib.import_module("audits.migrations.0002_seed_clear_2026_1").seed(django_apps, None)
+    question bank included, so load the current bank again with its data migration's own
+    (idempotent) function."""
+    importlib.import_module("audits.migrations.0016_seed_clear_2027_1").seed(django_apps, None)

@@ -193,7 +193,7 @@ def test_audit_journey(browser, live_server, people, journey):
     expect(returned.get_by_text("Please add evidence for the Responded to answers.")).to_be_visible()
     visit.check("returned audit")
     driver.press(f'a[href="/audits/{audit.pk}/responded-to/"]')
-    first = Question.objects.filter(factor="responded_to").order_by("order").first().code
+    first = Question.objects.filter(framework__is_current=True, factor="responded_to").order_by("order").first().code
     driver.fill(f"#id_{first}-evidence_notes", "Committee reports 2026: 8 of 10 have a consultation section.")
     driver.choose(f"{first}-rating", "3")
     visit.check("correcting")

@@ -23,7 +23,7 @@ def test_every_admin_list_opens(admin_client_, audit, model):
 
 def test_the_question_bank_and_responses_are_editable(admin_client_):
     framework = Framework.objects.get(is_current=True)
-    response = PolicyResponse.objects.get(factor="can_do")
+    response = PolicyResponse.objects.get(framework=framework, factor="can_do")
     assert "CD1" in admin_client_.get(reverse("admin:audits_framework_change", args=[framework.pk])).content.decode()
     page = admin_client_.get(reverse("admin:audits_policyresponse_change", args=[response.pk])).content.decode()
     assert "Training and mentoring" in page

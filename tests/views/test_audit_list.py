@@ -2,7 +2,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audits import services
-from audits.models import Service
+from audits.models import Question, Service
 
 from ..conftest import answer_all
 
@@ -12,7 +12,7 @@ def test_it_lists_the_users_councils_audits_with_progress(client_for, audit, off
     page = client_for(officer).get("/audits/").content.decode()
     assert "Planning" in page and "2026/27" in page
     assert "Rhondda Cynon Taf" not in page
-    assert "0 of 34" in page
+    assert f"0 of {Question.objects.filter(framework=audit.framework).count()}" in page
     assert "Start an audit" in page
 
 
@@ -51,10 +51,11 @@ def test_the_cached_table_shows_every_change_at_once(client_for, council, office
     """The table is cached until an audit of the user's councils changes."""
     client = client_for(manager)
     audit = services.audit_create(user=officer, council=council, service=None, period="2026/27")
-    assert "0 of 34" in client.get("/audits/").content.decode()
+    n = Question.objects.filter(framework=audit.framework).count()
+    assert f"0 of {n}" in client.get("/audits/").content.decode()
     answer_all(audit, officer)
     page = client.get("/audits/").content.decode()
-    assert "34 of 34" in page and "Draft" in page
+    assert f"{n} of {n}" in page and "Draft" in page
     services.audit_submit(audit=audit, user=officer)
     assert "Submitted" in client.get("/audits/").content.decode()
     services.audit_create(
