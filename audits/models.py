@@ -7,6 +7,8 @@ Writes go through ``audits.services``; reads that depend on who is asking go thr
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -79,6 +81,10 @@ class Framework(models.Model):
     version = models.CharField(max_length=50, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    rating_guidance = models.TextField(
+        blank=True,
+        help_text="How to choose a level: the best-fit rule and what words such as “most” and “some” mean.",
+    )
     is_current = models.BooleanField(default=False, help_text="New audits use the current framework.")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -92,6 +98,14 @@ class Framework(models.Model):
         return self.version
 
 
+class QuestionKind(models.TextChoices):
+    """Whether a question describes the area and its residents, or what the council does:
+    reports read the two apart (a council changes its practice sooner than its context)."""
+
+    CONTEXT = "context", "Area context"
+    PRACTICE = "practice", "Council practice"
+
+
 class Question(models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="questions")
     factor = models.CharField(max_length=20, choices=Factor.choices)
@@ -103,11 +117,13 @@ class Question(models.Model):
     level_2 = models.TextField("2 – weakness")
     level_3 = models.TextField("3 – adequate")
     level_4 = models.TextField("4 – strength")
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices, default=QuestionKind.PRACTICE)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["framework", "order", "code"]
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=QuestionKind.values), name="question_kind_valid"),
             models.UniqueConstraint(fields=["framework", "code"], name="question_unique_code_per_framework"),
             models.CheckConstraint(condition=Q(factor__in=Factor.values), name="question_factor_valid"),
         ]
@@ -128,15 +144,20 @@ class Question(models.Model):
 
 
 class PolicyResponse(models.Model):
-    """The policy response that the framework pairs with one factor."""
+    """The policy response that a question bank pairs with one factor.
 
-    factor = models.CharField(max_length=20, choices=Factor.choices, unique=True)
+    Responses and their interventions belong to the bank's version, like its questions, so an
+    approved audit's report keeps the interventions it was written with."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="responses")
+    factor = models.CharField(max_length=20, choices=Factor.choices)
     title = models.CharField(max_length=200)
     summary = models.TextField()
 
     class Meta:
-        ordering = ["factor"]
+        ordering = ["framework", "factor"]
         constraints = [
+            models.UniqueConstraint(fields=["framework", "factor"], name="response_one_per_factor_per_framework"),
             models.CheckConstraint(condition=Q(factor__in=Factor.values), name="response_factor_valid"),
         ]
 
@@ -144,17 +165,63 @@ class PolicyResponse(models.Model):
         return self.title
 
 
+#: An intervention's code: lower-case words joined by hyphens, e.g. "digital-inclusion".
+INTERVENTION_CODE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
 class Intervention(models.Model):
     response = models.ForeignKey(PolicyResponse, on_delete=models.CASCADE, related_name="interventions")
+    code = models.CharField(
+        max_length=60,
+        validators=[
+            RegexValidator(INTERVENTION_CODE, "Use lower-case letters, digits and hyphens, e.g. digital-inclusion.")
+        ],
+        help_text="Short reference, unique within the question bank, e.g. digital-inclusion.",
+    )
     title = models.CharField(max_length=200)
     description = models.TextField()
     order = models.PositiveSmallIntegerField(default=0)
+    questions = models.ManyToManyField(
+        Question,
+        related_name="interventions",
+        blank=True,
+        help_text="The questions of the same bank that this intervention addresses.",
+    )
 
     class Meta:
         ordering = ["response", "order", "pk"]
+        constraints = [
+            # Codes are unique within the bank; the database holds them unique per response,
+            # clean() (and the admin) across the bank's five responses.
+            models.UniqueConstraint(fields=["response", "code"], name="intervention_unique_code_per_response"),
+            models.CheckConstraint(condition=Q(code__regex=INTERVENTION_CODE), name="intervention_code_slug"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.response_id and self.code:
+            taken = Intervention.objects.filter(
+                response__framework_id=self.response.framework_id, code=self.code
+            ).exclude(pk=self.pk)
+            if taken.exists():
+                raise ValidationError(
+                    {"code": f"Another intervention of {self.response.framework} already has the code {self.code}."}
+                )
+
+    def check_questions(self, questions) -> None:
+        """Refuse links to questions of another bank than the intervention's own."""
+        framework_id = self.response.framework_id
+        foreign = sorted(q.code for q in questions if q.framework_id != framework_id)
+        if foreign:
+            raise ValidationError(
+                {
+                    "questions": f"{', '.join(foreign)} belong to another question bank than "
+                    f"{self.response.framework}: an intervention addresses questions of its own bank only."
+                }
+            )
 
 
 class AuditStatus(models.TextChoices):
@@ -393,6 +460,11 @@ class FactorScore(models.Model):
     total = models.PositiveSmallIntegerField(default=0)
     evidenced = models.PositiveSmallIntegerField(default=0, help_text="Rated answers that cite evidence.")
     evidence_strength = models.CharField(max_length=10, choices=EvidenceStrength.choices, default=EvidenceStrength.NONE)
+    weak_ratings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The factor's questions rated 1 or 2, code to rating: a barrier is never averaged away.",
+    )
 
     class Meta:
         # By the audit's id, not "audit": that would take Audit's ordering and join its council and service.

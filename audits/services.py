@@ -19,7 +19,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from . import fingerprints, question_bank, scoring, selectors, validators
-from .dashboard import forget_benchmark
+from .benchmark import forget_benchmark
 from .models import (
     Answer,
     Audit,
@@ -477,6 +477,7 @@ def _store_scores(audit: Audit, counts: dict[str, int], inputs: list[scoring.Ans
             total=p.total,
             evidenced=p.evidenced,
             evidence_strength=p.evidence_strength,
+            weak_ratings={a.code: a.rating for a in p.low_answers},
         )
         for p in profiles
     ]
@@ -484,7 +485,7 @@ def _store_scores(audit: Audit, counts: dict[str, int], inputs: list[scoring.Ans
         rows,
         update_conflicts=True,
         unique_fields=["audit", "factor"],
-        update_fields=["score", "answered", "dont_know", "total", "evidenced", "evidence_strength"],
+        update_fields=["score", "answered", "dont_know", "total", "evidenced", "evidence_strength", "weak_ratings"],
     )
     return rows
 
