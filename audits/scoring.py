@@ -120,12 +120,21 @@ PLACEHOLDER_WORDS = frozenset(
         "nil",
         "xxx",
         "etc",
+        "sure",
+        "yet",
+        "later",
+        "will",
+        "add",
+        "unknown",
+        "maybe",
+        "follow",
+        "up",
     ]
 )
 #: A note cites evidence when, leaving placeholder words aside, it has this many words…
-EVIDENCE_NOTE_WORDS = 3
+EVIDENCE_NOTE_WORDS = 2
 #: … and this many letters or digits.
-EVIDENCE_NOTE_CHARACTERS = 12
+EVIDENCE_NOTE_CHARACTERS = 10
 
 _WORD = re.compile(r"\w+")
 
@@ -133,7 +142,7 @@ _WORD = re.compile(r"\w+")
 def note_is_evidence(note: str) -> bool:
     """Whether an evidence note says something: at least EVIDENCE_NOTE_WORDS words and
     EVIDENCE_NOTE_CHARACTERS letters or digits once placeholder words are left aside.
-    "tbc", "see Jo" and "to be confirmed" do not; "Ward profiles 2023" does."""
+    "tbc", "see Jo", "will add later" and "to be confirmed" do not; "Census 2021" does."""
     words = [w for w in _WORD.findall(note.casefold().replace("_", " ")) if w not in PLACEHOLDER_WORDS]
     return len(words) >= EVIDENCE_NOTE_WORDS and sum(len(w) for w in words) >= EVIDENCE_NOTE_CHARACTERS
 
@@ -154,6 +163,7 @@ class AnswerInput:
     has_evidence: bool = False
     prompt: str = ""
     confidence: str = ""  # "low" | "medium" | "high" | ""
+    theme: str = ""
 
     def __post_init__(self) -> None:
         if self.rating is not None and not 1 <= self.rating <= 4:
@@ -468,7 +478,8 @@ def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
     if len(scored) < 2:
         return []
     lowest = scored[0]
-    reach = lowest.score + question_level(lowest.rated) + 1e-9
+    # Scores are stored to one decimal place, so allow for the rounding of both ends.
+    reach = lowest.score + question_level(lowest.rated) + 0.1
     group = [p for p in scored if p.score <= reach]
     return [] if len(group) == len(scored) else group
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, QuerySet, Sum
 
-from . import charts, question_bank, scoring
+from . import charts, interventions, question_bank, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
-from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, FactorScore, PolicyResponse, Question
+from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, FactorScore, Question
 
 
 def audits_stamp(audits: QuerySet[Audit]) -> str:
@@ -78,27 +78,15 @@ def factor_steps(audit: Audit) -> list[FactorStep]:
 
 
 @dataclass(frozen=True)
-class SuggestedResponse:
-    suggestion: scoring.Suggestion
-    response: PolicyResponse | None
-
-    @property
-    def interventions(self):
-        return list(self.response.interventions.all()) if self.response else []
-
-
-@dataclass(frozen=True)
 class Profile:
     factors: list[scoring.FactorProfile]
-    suggestions: list[SuggestedResponse]
+    suggestions: list[interventions.SuggestedResponse]
     strengths: list[scoring.FactorProfile]
     missing_evidence: list[scoring.FactorProfile]
 
     def radar(self, label: str):
         """The profile as the radar chart the PDF report draws too."""
-        return charts.radar(
-            charts.Series(label, {f.factor: f.score for f in self.factors}), title=f"CLEAR profile, {label}"
-        )
+        return charts.radar(charts.Series.of(label, self.factors), title=f"CLEAR profile, {label}")
 
     @property
     def gaps(self) -> list[scoring.EvidenceGap]:
@@ -119,6 +107,7 @@ def answer_input(question: Question, answer: Answer) -> scoring.AnswerInput:
         has_evidence=answer.has_evidence,
         prompt=question.prompt,
         confidence=answer.confidence,
+        theme=question.theme,
     )
 
 
@@ -133,19 +122,13 @@ def answer_inputs(audit: Audit) -> tuple[dict[str, int], list[scoring.AnswerInpu
 
 
 def audit_profile(audit: Audit) -> Profile:
-    """The audit's live profile with its suggested responses and their interventions."""
+    """The audit's live profile (provisional until approved) with its suggested responses and
+    the interventions of its own bank version, those aimed at its weak questions first."""
     counts, inputs = answer_inputs(audit)
-    factors = scoring.factor_profiles(counts, inputs)
-    suggestions = scoring.suggested_responses(factors)
-    responses = {
-        r.factor: r
-        for r in PolicyResponse.objects.filter(factor__in=[s.factor for s in suggestions]).prefetch_related(
-            "interventions"
-        )
-    }
+    factors = scoring.factor_profiles(counts, inputs, approved=audit.status == AuditStatus.APPROVED)
     return Profile(
         factors=factors,
-        suggestions=[SuggestedResponse(s, responses.get(s.factor)) for s in suggestions],
+        suggestions=interventions.suggested_responses(audit.framework_id, scoring.suggested_responses(factors)),
         strengths=scoring.strengths(factors),
         missing_evidence=scoring.missing_evidence(factors),
     )

@@ -6,6 +6,7 @@ app_name = "audits"
 
 urlpatterns = [
     path("about/", views.about, name="about"),
+    path("about/method/", views.method, name="method"),
     path("audits/", views.audit_list, name="list"),
     path("councils/<slug:council_slug>/audits/new/", views.audit_create, name="create"),
     path("councils/<slug:council_slug>/report.pdf", views.council_report, name="council-report"),

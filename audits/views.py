@@ -18,6 +18,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import csv_safety, fingerprints, question_bank, selectors, services
+from .council_profile import latest_approved_audits
 from .dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
 from .forms import (
@@ -39,7 +40,7 @@ from .permissions import (
     may,
     roles_of,
 )
-from .reports.data import build_audit_report, build_council_report, latest_approved_audits
+from .reports.data import build_audit_report, build_council_report
 from .reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
@@ -542,6 +543,13 @@ def about(request: HttpRequest) -> HttpResponse:
     """What CLEAR is: the five factors and their responses. No queries (the bench's baseline)."""
     rows = [(Factor(f).label, FACTOR_QUESTIONS[f], FACTOR_RESPONSES[f]) for f in FACTOR_ORDER]
     return render(request, "about.html", {"rows": rows})
+
+
+def method(request: HttpRequest) -> HttpResponse:
+    """The scoring method, exactly as every report prints it (docs/scoring.md). No queries."""
+    from .reports.data import method_html
+
+    return render(request, "method.html", {"method": method_html()})
 
 
 BUNDLES_SHOWN = 5

@@ -39,22 +39,53 @@ def build(inputs):
 
 
 @given(profile_input)
-def test_every_scored_factor_is_either_a_suggestion_or_a_strength(inputs):
+def test_every_question_rated_1_brings_its_factors_response_naming_it(inputs):
     profiles = build(inputs)
-    suggested = {s.factor for s in scoring.suggested_responses(profiles)}
-    strong = {p.factor for p in scoring.strengths(profiles)}
-    missing = {p.factor for p in scoring.missing_evidence(profiles)}
-    assert suggested.isdisjoint(strong)
-    assert suggested | strong | missing == set(FACTOR_ORDER)
-    assert not (suggested | strong) & missing
+    reasons = {a.code for s in scoring.suggested_responses(profiles) for a in s.reasons}
+    for p in profiles:
+        for barrier in p.barriers:
+            assert barrier.code in reasons
+        if p.barriers:
+            assert p.band is None or p.band.key != "strength"
 
 
 @given(profile_input)
-def test_suggestions_come_weakest_first_and_priorities_before_the_rest(inputs):
+def test_no_response_without_a_weak_question_or_an_unknown_practice(inputs):
+    for s in scoring.suggested_responses(build(inputs)):
+        assert s.reasons or (s.factor in scoring.OWN_PRACTICE_FACTORS and s.profile.dont_know_share >= 0.5)
+        assert all(a.rating <= 2 and a.factor == s.factor for a in s.reasons)
+
+
+@given(profile_input)
+def test_strengths_to_keep_and_suggestions_never_overlap(inputs):
+    profiles = build(inputs)
+    suggested = {s.factor for s in scoring.suggested_responses(profiles)}
+    strong = {p.factor for p in scoring.strengths(profiles)}
+    assert suggested.isdisjoint(strong)
+    for p in profiles:
+        if p.score is not None and scoring.shown(p.score) < scoring.WEAK_BELOW:
+            assert p.factor in suggested
+
+
+@given(profile_input)
+def test_suggestions_come_priorities_first_then_weakest_first(inputs):
     suggestions = scoring.suggested_responses(build(inputs))
-    shown = [scoring.shown(s.profile.score) for s in suggestions]
-    assert shown == sorted(shown)
     assert [s.priority for s in suggestions] == sorted((s.priority for s in suggestions), key=lambda p: p != "priority")
+    for level in ("priority", "consider"):
+        scored = [scoring.shown(s.profile.score) for s in suggestions if s.priority == level and s.profile.has_score]
+        assert scored == sorted(scored)
+
+
+@given(profile_input)
+def test_a_weakest_factor_named_stands_apart_by_more_than_one_question_level(inputs):
+    profiles = build(inputs)
+    weakest = scoring.weakest_factors(profiles)
+    others = [p for p in profiles if p.has_score and p not in weakest]
+    if weakest:
+        lowest = min(p.score for p in weakest)
+        step = scoring.question_level(min(weakest, key=lambda p: p.score).rated)
+        assert all(p.score - lowest > step - 1e-6 for p in others)
+        assert others
 
 
 @given(profile_input)

@@ -14,21 +14,25 @@ def test_sentences_name_the_weakest_factor_its_response_and_the_strengths():
     sentences = summary_sentences(p)
     assert sentences[0].startswith("The weakest factor is Can do (17 out of 100, major barrier): 5 of its 6 questions")
     assert "capacity building" in sentences[0]
-    assert sentences[1] == "The strength to keep is Like to (100)."
-    assert 3 <= len(sentences) <= 5
+    # The strength comes after what the evidence is worth, so it is never read unqualified.
+    assert sentences[1:] == [
+        "In every scored factor, at least four in five ratings cite evidence.",
+        "The strength to keep is Like to (100).",
+    ]
 
 
 def test_sentences_report_change_and_thin_evidence():
     p = scoring.factor_profiles(SIX, answers("can_do", 2, 2, 2, 2, 2, 2, evidence=False))
     sentences = summary_sentences(p, previous={"can_do": 50.0}, previous_period="2025/26")
     assert any("Evidence is thin for Can do (0 of 6 ratings cite evidence)" in s for s in sentences)
-    assert any(s == "Since 2025/26, Can do fell by 17 points." for s in sentences)
+    # 50 to 33: 17 points, three question-levels of a six-question factor.
+    assert any(s == "Since 2025/26, Can do fell by 3 question-levels." for s in sentences)
     assert any("too few ratings for a score" in s for s in sentences)
 
 
 def test_no_answers_says_evidence_is_missing():
     sentences = summary_sentences(scoring.factor_profiles(SIX, []))
-    assert sentences == ["Can do, Like to, Enabled to, Asked to, Responded to have too few ratings for a score."]
+    assert sentences == ["Can do, Like to, Enabled to, Asked to and Responded to have too few ratings for a score."]
 
 
 def test_radar_is_deterministic_labelled_and_accessible():

@@ -9,6 +9,8 @@ BAND_CLASSES = {
     "weakness": "text-bg-warning",
     "adequate": "text-bg-info",
     "strength": "text-bg-success",
+    "strength_barrier": "text-bg-danger-subtle text-danger-emphasis border border-danger",
+    "strength_unverified": "text-bg-success-subtle text-success-emphasis border border-success",
 }
 
 STATUS_CLASSES = {
@@ -16,13 +18,6 @@ STATUS_CLASSES = {
     "submitted": "text-bg-primary",
     "returned": "text-bg-warning",
     "approved": "text-bg-success",
-}
-
-EVIDENCE_LABELS = {
-    "none": "None",
-    "weak": "Weak",
-    "moderate": "Moderate",
-    "strong": "Strong",
 }
 
 
@@ -46,7 +41,17 @@ def status_class(status: str) -> str:
 
 @register.filter
 def evidence_label(strength: str) -> str:
-    return EVIDENCE_LABELS.get(strength, strength)
+    """The label of an evidence strength (scoring.EvidenceStrength, the one vocabulary)."""
+    from audits.scoring import EvidenceStrength
+
+    return EvidenceStrength(strength).label if strength in EvidenceStrength.values else strength
+
+
+@register.filter
+def factor_slug(factor: str) -> str:
+    from audits.factors import FACTOR_SLUGS
+
+    return FACTOR_SLUGS.get(factor, "")
 
 
 @register.filter

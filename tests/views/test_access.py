@@ -50,6 +50,7 @@ EXPECTED = {
     "history": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "autosave": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
     "about": {("GET", r): 200 for r in ROLES},
+    "method": {("GET", r): 200 for r in ROLES},
     # Everyone who may read the reports may have them rendered into one zip.
     "council-reports": {
         **{("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
