@@ -8,12 +8,13 @@ table with the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from . import scoring
 from .factors import FACTOR_ORDER, Factor
 
 FONT = "DejaVu Sans, sans-serif"
@@ -28,6 +29,8 @@ BAND_COLOURS = {
     "weakness": ("#f0c36d", "#212529"),
     "adequate": ("#9ec5e8", "#212529"),
     "strength": ("#2f7d4f", "#ffffff"),
+    "strength_barrier": ("#f5d0d3", "#212529"),  # a strong score with a question rated 1
+    "strength_unverified": ("#cfe8d7", "#212529"),  # a strong score on weak or no evidence
     None: ("#eeeeee", "#212529"),
 }
 
@@ -40,6 +43,17 @@ def _fmt(value: float) -> str:
 class Series:
     label: str
     scores: Mapping[str, float | None]  # factor -> 0..100 or None
+    provisional: frozenset[str] = frozenset()  # factors whose band is provisional
+
+    @classmethod
+    def of(cls, label: str, profiles: Iterable[scoring.FactorProfile]) -> Series:
+        """A series from factor profiles: their scores, and which are provisional."""
+        profiles = list(profiles)
+        return cls(label, {p.factor: p.score for p in profiles}, frozenset(p.factor for p in profiles if p.provisional))
+
+
+#: How a provisional factor's edges are drawn (the previous audit's whole shape is dashed longer).
+PROVISIONAL_DASH = "2 3"
 
 
 def radar(
@@ -50,7 +64,12 @@ def radar(
     title: str = "CLEAR profile",
     id_prefix: str = "radar",
 ) -> SafeString:
-    """A five-axis radar chart of factor scores (0–100), the previous audit drawn behind."""
+    """A five-axis radar chart of factor scores (0–100), the previous audit drawn behind.
+
+    A factor without a score is a gap in the shape, labelled "no score": never drawn at zero.
+    The shape is filled only when every factor has a score; otherwise only the edges between
+    two scored neighbours are drawn, and a scored factor between two gaps is a lone point.
+    A provisional factor is a hollow point with dotted edges."""
     centre = size / 2
     radius = size * 0.30
     n = len(FACTOR_ORDER)
@@ -60,15 +79,25 @@ def radar(
         r = radius * value / 100
         return centre + r * math.cos(angle), centre + r * math.sin(angle)
 
-    def polygon(series: Series, colour: str, opacity: str, dash: str = "") -> str:
-        pts = " ".join(
-            f"{_fmt(x)},{_fmt(y)}" for x, y in (point(i, series.scores.get(f) or 0) for i, f in enumerate(FACTOR_ORDER))
-        )
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        return (
-            f'<polygon points="{pts}" fill="{colour}" fill-opacity="{opacity}" stroke="{colour}" '
-            f'stroke-width="2"{dash_attr}/>'
-        )
+    def shape(series: Series, colour: str, opacity: str, dash: str = "") -> str:
+        scores = [series.scores.get(f) for f in FACTOR_ORDER]
+        drawn = []
+        if all(v is not None for v in scores):
+            pts = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in (point(i, v) for i, v in enumerate(scores)))
+            drawn.append(f'<polygon points="{pts}" fill="{colour}" fill-opacity="{opacity}" stroke="none"/>')
+        for i, factor in enumerate(FACTOR_ORDER):
+            j = (i + 1) % n
+            if scores[i] is None or scores[j] is None:
+                continue  # a gap: no edge to or from a factor without a score
+            (x1, y1), (x2, y2) = point(i, scores[i]), point(j, scores[j])
+            provisional = {factor, FACTOR_ORDER[j]} & series.provisional
+            pattern = dash or (PROVISIONAL_DASH if provisional else "")
+            dash_attr = f' stroke-dasharray="{pattern}"' if pattern else ""
+            drawn.append(
+                f'<line x1="{_fmt(x1)}" y1="{_fmt(y1)}" x2="{_fmt(x2)}" y2="{_fmt(y2)}" stroke="{colour}" '
+                f'stroke-width="2"{dash_attr}/>'
+            )
+        return "".join(drawn)
 
     parts = []
     for level in (25, 50, 75, 100):
@@ -83,16 +112,20 @@ def radar(
             f'<text x="{_fmt(x + 4)}" y="{_fmt(y + 4)}" font-size="9" fill="#5c636a" font-family="{FONT}">{level}</text>'
         )
     if previous is not None:
-        parts.append(polygon(previous, PREVIOUS, "0.08", "5 3"))
-    parts.append(polygon(current, CURRENT, "0.22"))
+        parts.append(shape(previous, PREVIOUS, "0.08", "5 3"))
+    parts.append(shape(current, CURRENT, "0.22"))
     for i, factor in enumerate(FACTOR_ORDER):
         value = current.scores.get(factor)
+        provisional = factor in current.provisional
         if value is not None:
             x, y = point(i, value)
-            parts.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="3" fill="{CURRENT}"/>')
+            fill = "#ffffff" if provisional else CURRENT
+            parts.append(
+                f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="3.5" fill="{fill}" stroke="{CURRENT}" stroke-width="1.5"/>'
+            )
         lx, ly = point(i, 128)
         anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
-        score = "no score" if value is None else f"{value:.0f}"
+        score = "no score" if value is None else f"{scoring.shown(value)}{' provisional' if provisional else ''}"
         parts.append(
             f'<text x="{_fmt(lx)}" y="{_fmt(ly)}" text-anchor="{anchor}" font-size="12" font-weight="bold" '
             f'fill="{TEXT}" font-family="{FONT}">{escape(Factor(factor).label)}</text>'
@@ -100,6 +133,14 @@ def radar(
             f'font-family="{FONT}">{score}</text>'
         )
     legend_y = size - 10
+    if current.provisional & {f for f in FACTOR_ORDER if current.scores.get(f) is not None}:
+        legend_y -= 14
+        parts.append(
+            f'<line x1="-8" y1="{legend_y + 10}" x2="4" y2="{legend_y + 10}" stroke="{CURRENT}" stroke-width="2" '
+            f'stroke-dasharray="{PROVISIONAL_DASH}"/><circle cx="-2" cy="{legend_y + 10}" r="3" fill="#ffffff" '
+            f'stroke="{CURRENT}"/><text x="8" y="{legend_y + 14}" font-size="10" fill="{TEXT}" font-family="{FONT}">'
+            "dotted, hollow: provisional</text>"
+        )
     legend = (
         f'<rect x="-8" y="{legend_y - 9}" width="12" height="10" fill="{CURRENT}" fill-opacity="0.5"/>'
         f'<text x="8" y="{legend_y}" font-size="10" fill="{TEXT}" font-family="{FONT}">{escape(current.label)}</text>'
@@ -111,7 +152,9 @@ def radar(
             f'font-family="{FONT}">{escape(previous.label)}</text>'
         )
     described = ", ".join(
-        f"{Factor(f).label} {'no score' if current.scores.get(f) is None else round(current.scores[f])}"
+        f"{Factor(f).label} "
+        + ("no score" if current.scores.get(f) is None else str(scoring.shown(current.scores[f])))
+        + (" (provisional)" if f in current.provisional and current.scores.get(f) is not None else "")
         for f in FACTOR_ORDER
     )
     pad = round(size * 0.18)  # room for the labels left and right of the chart
@@ -149,14 +192,22 @@ def trend(
     scores: Mapping[str, Mapping[str, float | None]],
     *,
     width: int = 640,
-    height: int = 260,
+    height: int = 270,
     title: str = "Factor scores over time",
     id_prefix: str = "trend",
+    notes: Mapping[str, str] | None = None,
+    changes: Iterable[str] = (),
 ) -> SafeString:
-    """Each factor's score (0–100) across periods: one line per factor, gaps where no score.
+    """Each factor's score (0–100) across periods: one line per factor, gaps where no score,
+    and every point drawn (a point between two gaps stays visible).
 
-    ``scores`` maps factor -> period -> score. Lines differ by colour and by dash pattern."""
-    left, right, top, bottom = 34, 150, 12, 30
+    ``scores`` maps factor -> period -> score. Lines differ by colour and by dash pattern.
+    ``notes`` prints a line under a period's label (e.g. "3 audits"); ``changes`` lists the
+    periods whose points rest on a different basis than the point before: a dotted rule marks
+    each and the description says so. The chart scales to the width of its container."""
+    notes = notes or {}
+    changes = [p for p in changes if p in periods]
+    left, right, top, bottom = 34, 150, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(1, len(periods) - 1)
 
@@ -176,9 +227,21 @@ def trend(
         if i % every == 0 or i == len(periods) - 1:
             x, _ = xy(i, 0)
             parts.append(
-                f'<text x="{_fmt(x)}" y="{height - 10}" text-anchor="middle" font-size="9" fill="{TEXT}" '
+                f'<text x="{_fmt(x)}" y="{height - 22}" text-anchor="middle" font-size="9" fill="{TEXT}" '
                 f'font-family="{FONT}">{escape(period)}</text>'
             )
+            if period in notes:
+                parts.append(
+                    f'<text x="{_fmt(x)}" y="{height - 10}" text-anchor="middle" font-size="8" fill="#5c636a" '
+                    f'font-family="{FONT}">{escape(notes[period])}</text>'
+                )
+    for period in changes:
+        x, _ = xy(periods.index(period), 0)
+        parts.append(
+            f'<line x1="{_fmt(x)}" y1="{top}" x2="{_fmt(x)}" y2="{top + plot_h}" stroke="#5c636a" '
+            f'stroke-dasharray="1 3"/><text x="{_fmt(x + 3)}" y="{top + 9}" font-size="8" fill="#5c636a" '
+            f'font-family="{FONT}">basis changed</text>'
+        )
     for n, factor in enumerate(FACTOR_ORDER):
         colour, dash = FACTOR_COLOURS[factor], FACTOR_DASHES[factor]
         points = [(i, scores.get(factor, {}).get(p)) for i, p in enumerate(periods)]
@@ -204,14 +267,17 @@ def trend(
             + f'/><text x="{lx + 28}" y="{ly}" font-size="11" fill="{TEXT}" font-family="{FONT}">'
             f"{escape(Factor(factor).label)}</text>"
         )
+    changed = f" The basis changed in {', '.join(changes)}." if changes else ""
     return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
+        'preserveAspectRatio="xMinYMin meet" style="max-width: {w2}px" role="img" '
         'aria-labelledby="{p}-title {p}-desc" class="chart chart-trend"><title id="{p}-title">{title}</title>'
         '<desc id="{p}-desc">{desc}</desc>{body}</svg>',
         w=width,
+        w2=width * 2,
         h=height,
         p=id_prefix,
         title=title,
-        desc=f"One line per factor across {len(periods)} periods; the table below gives every value.",
+        desc=f"One line per factor across {len(periods)} periods; the table below gives every value.{changed}",
         body=mark_safe("".join(parts)),
     )

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_tasks import task
 
+from .council_profile import latest_approved_audits
 from .models import BundleState, ReportBundle
-from .reports.data import build_audit_report, build_council_report, latest_approved_audits
+from .reports.data import build_audit_report, build_council_report
 from .reports.pdf import audit_report_pdf, council_report_pdf
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from audits import services
+from audits.council_profile import latest_approved_audits
 from audits.dashboard import build_dashboard
 from audits.models import Answer, Audit, AuditEvent, AuditStatus, EventKind, FactorScore, Question
-from audits.reports.data import build_audit_report, latest_approved_audits
+from audits.reports.data import build_audit_report
 
 from .conftest import answer_all
 

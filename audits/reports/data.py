@@ -12,16 +12,16 @@ from datetime import datetime
 
 import markdown
 from django.conf import settings
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
-from .. import charts, scoring
-from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, Factor
-from ..models import Answer, Audit, AuditStatus, Council, FactorScore, PolicyResponse, Question
+from .. import charts, interventions, scoring
+from ..council_profile import HeatCell, ScopeAudit, council_profile, heat_cell, latest_approved_audits, weak_services
+from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, Factor
+from ..models import Answer, Audit, AuditStatus, Council, FactorScore, Question
 from ..selectors import SCORED_FIELDS, answer_input
-from ..summary import summary_sentences
+from ..summary import suggestion_reason, summary_sentences
 
 
 def _name(user) -> str:
@@ -65,9 +65,10 @@ class FactorSection:
 
 
 @dataclass(frozen=True)
-class Intervention:
+class InterventionItem:
     title: str
     description: str
+    aimed_at: str = ""  # the weak questions it addresses, e.g. "CD3 rated 1 (Digital skills)"
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,12 @@ class ResponseItem:
     summary: str
     priority: str  # "priority" or "consider"
     factor_label: str
-    score: float
-    band_label: str
+    score: float | None
+    band_label: str  # "" when the factor has no score
+    because: str
     reasons: tuple[str, ...]
-    interventions: tuple[Intervention, ...]
+    aimed: tuple[InterventionItem, ...]  # aimed at the factor's weak questions
+    other_options: tuple[InterventionItem, ...]
 
 
 @dataclass(frozen=True)
@@ -149,31 +152,35 @@ def _inputs(questions: list[Question], answers: dict[int, Answer]) -> list[scori
 
 
 def _responses(
-    suggestions: list[scoring.Suggestion], responses: dict[str, PolicyResponse], reasons: dict[str, tuple[str, ...]]
+    suggested: list[interventions.SuggestedResponse], reasons: dict[str, tuple[str, ...]] | None = None
 ) -> tuple[ResponseItem, ...]:
+    """The suggested responses as report items. ``reasons`` replaces the list under each
+    response (the council report lists the services where the factor is weak)."""
     items = []
-    for rank, s in enumerate(suggestions, start=1):
-        response = responses.get(s.factor)
+    for rank, item in enumerate(suggested, start=1):
+        s, response = item.suggestion, item.response
         items.append(
             ResponseItem(
                 rank=rank,
-                title=response.title if response else FACTOR_RESPONSES[s.factor],
+                title=item.title,
                 summary=response.summary if response else "",
                 priority=s.priority,
                 factor_label=s.profile.label,
                 score=s.profile.score,
-                band_label=s.profile.band.label,
-                reasons=reasons[s.factor],
-                interventions=tuple(
-                    Intervention(i.title, i.description) for i in (response.interventions.all() if response else [])
+                band_label=s.profile.band.label if s.profile.band else "",
+                because=suggestion_reason(s),
+                reasons=reasons[s.factor]
+                if reasons is not None
+                else tuple(f"{a.code} rated {a.rating}: {a.prompt}" for a in s.reasons)
+                + tuple(f"{g.code} don't know: {g.prompt}" for g in s.unknowns),
+                aimed=tuple(
+                    InterventionItem(a.intervention.title, a.intervention.description, a.target_text)
+                    for a in item.aimed
                 ),
+                other_options=tuple(InterventionItem(i.title, i.description) for i in item.other_options),
             )
         )
     return tuple(items)
-
-
-def _policy_responses() -> dict[str, PolicyResponse]:
-    return {r.factor: r for r in PolicyResponse.objects.prefetch_related("interventions")}
 
 
 def previous_audit(audit: Audit) -> Audit | None:
@@ -199,7 +206,8 @@ def build_audit_report(audit: Audit) -> AuditReport:
     questions = list(Question.objects.filter(framework_id=audit.framework_id).order_by("order", "code"))
     answers = {a.question_id: a for a in Answer.objects.filter(audit=audit)}
     counts = Counter(q.factor for q in questions)
-    profiles = scoring.factor_profiles(counts, _inputs(questions, answers))
+    approved = audit.status == AuditStatus.APPROVED
+    profiles = scoring.factor_profiles(counts, _inputs(questions, answers), approved=approved)
     by_factor = {p.factor: p for p in profiles}
 
     previous = previous_audit(audit)
@@ -210,7 +218,6 @@ def build_audit_report(audit: Audit) -> AuditReport:
         before_answers = {a.question.code: a for a in Answer.objects.filter(audit=previous).select_related("question")}
 
     suggestions = scoring.suggested_responses(profiles)
-    reasons = {s.factor: tuple(f"{a.code} rated {a.rating}: {a.prompt}" for a in s.reasons) for s in suggestions}
     sections = []
     for factor in FACTOR_ORDER:
         gaps = {g.code: g.label for g in by_factor[factor].gaps if g.kind != "unanswered"}
@@ -237,7 +244,7 @@ def build_audit_report(audit: Audit) -> AuditReport:
 
     scores = {p.factor: p.score for p in profiles}
     radar = charts.radar(
-        charts.Series(audit.period, scores),
+        charts.Series.of(audit.period, profiles),
         charts.Series(previous.period, before_scores) if previous else None,
         title=f"CLEAR profile of {audit.council.name}, {audit.scope_label}, {audit.period}",
     )
@@ -270,10 +277,13 @@ def build_audit_report(audit: Audit) -> AuditReport:
         radar=radar,
         sentences=tuple(
             summary_sentences(
-                profiles, previous=before_scores or None, previous_period=previous.period if previous else ""
+                profiles,
+                previous=before_scores or None,
+                previous_period=previous.period if previous else "",
+                provisional=not approved,
             )
         ),
-        responses=_responses(suggestions, _policy_responses(), reasons),
+        responses=_responses(interventions.suggested_responses(audit.framework_id, suggestions)),
         strengths=tuple(scoring.strengths(profiles)),
         missing=tuple(scoring.missing_evidence(profiles)),
         sections=tuple(sections),
@@ -288,15 +298,6 @@ def build_audit_report(audit: Audit) -> AuditReport:
 
 
 # --- The council-wide report -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HeatCell:
-    score: float | None
-    band_key: str | None
-    band_label: str
-    background: str
-    colour: str
 
 
 @dataclass(frozen=True)
@@ -339,28 +340,12 @@ class CouncilReport:
         return tuple(Factor(f).label for f in FACTOR_ORDER)
 
 
-def _cell(score: float | None) -> HeatCell:
-    band = scoring.band_for(score)
-    background, colour = charts.band_colours(band.key if band else None)
-    return HeatCell(score, band.key if band else None, band.label if band else "No score", background, colour)
-
-
-def latest_approved_audits(council: Council) -> list[Audit]:
-    """The latest approved audit of each scope (the whole council and each service)."""
-    approved = Audit.objects.approved().filter(council=council).order_by()
-    latest_periods = set(approved.values("service_id").annotate(p=Max("period")).values_list("p", flat=True))
-    latest: dict[int | None, Audit] = {}
-    for audit in (
-        approved.filter(period__in=latest_periods).select_related("service").order_by("-period", "-approved_at")
-    ):
-        latest.setdefault(audit.service_id, audit)
-    return list(latest.values())
-
-
 def build_council_report(council: Council) -> CouncilReport:
+    """The council-wide report: the latest approved audit of each scope, the council's profile,
+    heat cells and weak services by the rule of audits.council_profile (the dashboard's too),
+    with profiles made from the audits' answers so that each service's page shows its gaps."""
     audits = latest_approved_audits(council)
     service_audits = sorted((a for a in audits if a.service_id), key=lambda a: a.service.name)
-    whole = next((a for a in audits if a.service_id is None), None)
     audit_ids = [a.pk for a in audits]
 
     questions = list(Question.objects.filter(framework__audits__in=audit_ids).distinct().order_by("order", "code"))
@@ -371,61 +356,55 @@ def build_council_report(council: Council) -> CouncilReport:
     answers_by_audit: dict[int, list[scoring.AnswerInput]] = defaultdict(list)
     for a in Answer.objects.filter(audit_id__in=audit_ids).only("audit_id", "question_id", *SCORED_FIELDS):
         answers_by_audit[a.audit_id].append(answer_input(question_by_id[a.question_id], a))
-    profiles_by_audit = {
-        a.pk: scoring.factor_profiles(counts_by_framework[a.framework_id], answers_by_audit[a.pk]) for a in audits
+    scopes = {
+        a.pk: ScopeAudit(
+            a.pk,
+            a.service_id,
+            a.service.name if a.service_id else "",
+            a.period,
+            a.framework_id,
+            tuple(scoring.factor_profiles(counts_by_framework[a.framework_id], answers_by_audit[a.pk])),
+        )
+        for a in audits
     }
-    policy = _policy_responses()
+    made = council_profile(scopes.values())
+    # Each audit's suggestions use its own bank's responses; the council's, the newest bank's.
+    banks = {f: interventions.bank_responses(f, FACTOR_ORDER) for f in sorted({a.framework_id for a in audits})}
+    council_bank = banks[max(banks)] if banks else {}
+    council_items = [
+        interventions.aim(s, council_bank.get(s.factor)) for s in scoring.suggested_responses(made.profiles)
+    ]
 
     services = []
     for a in service_audits:
-        profiles = profiles_by_audit[a.pk]
-        suggestions = scoring.suggested_responses(profiles)
+        profiles = scopes[a.pk].profiles
+        items = [
+            interventions.aim(s, banks[a.framework_id].get(s.factor)) for s in scoring.suggested_responses(profiles)[:2]
+        ]
         services.append(
             ServiceSummary(
                 service=a.service.name,
                 period=a.period,
                 audit_id=a.pk,
                 approved_at=a.approved_at,
-                cells=tuple(_cell(p.score) for p in profiles),
-                profiles=tuple(profiles),
+                cells=tuple(heat_cell(p) for p in profiles),
+                profiles=profiles,
                 radar=charts.radar(
-                    charts.Series(a.period, {p.factor: p.score for p in profiles}),
+                    charts.Series.of(a.period, profiles),
                     size=240,
                     title=f"CLEAR profile of {a.service.name}, {a.period}",
                     id_prefix=f"radar-{a.pk}",
                 ),
                 sentences=tuple(summary_sentences(profiles)[:3]),
-                responses=_responses(
-                    suggestions[:2],
-                    policy,
-                    {s.factor: tuple(f"{r.code} rated {r.rating}" for r in s.reasons) for s in suggestions},
-                ),
+                responses=_responses(items),
             )
         )
 
-    # The council's profile: its own council-wide audit where there is one, else the mean of services.
-    if whole is not None:
-        council_profiles = profiles_by_audit[whole.pk]
-        source = f"the council-wide audit of {whole.period}"
-    else:
-        council_profiles = scoring.combine_profiles([profiles_by_audit[a.pk] for a in service_audits])
-        source = f"the mean of the latest approved audits of {len(service_audits)} services"
-    suggestions = scoring.suggested_responses(council_profiles)
-    weak_services = {
-        f: tuple(
-            f"{s.service}: {s.cells[i].score:.0f} ({s.cells[i].band_label.lower()})"
-            for s in services
-            if s.cells[i].score is not None and s.cells[i].score < scoring.WEAK_BELOW
-        )
-        for i, f in enumerate(FACTOR_ORDER)
-    }
-    means = scoring.combine_profiles([profiles_by_audit[a.pk] for a in service_audits])
-    scored_means = [p for p in means if p.score is not None]
-    weakest = min(scored_means, key=lambda p: (p.score, FACTOR_ORDER.index(p.factor)), default=None)
+    weakest = scoring.weakest_factors(made.profiles)
     periods = sorted({a.period for a in audits})
     all_services = list(council.services.order_by("name").values_list("name", flat=True))
     audited = {s.service for s in services}
-    profile_scores = {p.factor: p.score for p in council_profiles}
+    profile_scores = {p.factor: p.score for p in made.profiles}
     return CouncilReport(
         title=f"CLEAR council-wide report: {council.name}",
         filename=f"clear-council-report-{slugify(council.name)}-{timezone.localdate():%Y-%m-%d}.pdf",
@@ -433,16 +412,21 @@ def build_council_report(council: Council) -> CouncilReport:
         period_range=(f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else periods[0])
         if periods
         else "no approved audits",
-        source=source,
+        source=made.source,
         profile_scores=profile_scores,
-        profile_cells=tuple(_cell(profile_scores[f]) for f in FACTOR_ORDER),
-        radar=charts.radar(charts.Series("Council profile", profile_scores), title=f"CLEAR profile of {council.name}"),
-        weakest=(
-            f"{weakest.label}, with a mean of {weakest.score:.0f} across {len(service_audits)} services"
-            if weakest
-            else ""
+        profile_cells=tuple(heat_cell(p) for p in made.profiles),
+        radar=charts.radar(
+            charts.Series.of("Council profile", made.profiles), title=f"CLEAR profile of {council.name}"
         ),
-        responses=_responses(suggestions, policy, weak_services),
+        weakest=", ".join(f"{p.label} ({scoring.shown(p.score)})" for p in weakest),
+        responses=_responses(
+            council_items,
+            {
+                item.suggestion.factor: weak_services(scopes.values(), item.suggestion.factor)
+                or ("no service scores under 50",)
+                for item in council_items
+            },
+        ),
         services=tuple(services),
         services_without_audit=tuple(name for name in all_services if name not in audited),
         method=method_html(),
