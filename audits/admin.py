@@ -76,6 +76,15 @@ def framework_in_use(framework) -> bool:
     return framework is not None and framework.audits.exists()
 
 
+def unfrozen(framework):
+    """The framework, or a form error when audits use it (its content is frozen)."""
+    if framework_in_use(framework):
+        raise forms.ValidationError(
+            f"Question bank {framework.version} is used by audits and frozen: publish a new version instead."
+        )
+    return framework
+
+
 class QuestionAdminForm(forms.ModelForm):
     class Meta:
         model = Question
@@ -94,12 +103,7 @@ class QuestionAdminForm(forms.ModelForm):
         ]
 
     def clean_framework(self):
-        framework = self.cleaned_data["framework"]
-        if framework_in_use(framework):
-            raise forms.ValidationError(
-                f"Question bank {framework.version} is used by audits and frozen: publish a new version instead."
-            )
-        return framework
+        return unfrozen(self.cleaned_data["framework"])
 
 
 @admin.register(Question)
@@ -149,12 +153,7 @@ class PolicyResponseAdminForm(forms.ModelForm):
         fields = ["framework", "factor", "title", "summary"]
 
     def clean_framework(self):
-        framework = self.cleaned_data["framework"]
-        if framework_in_use(framework):
-            raise forms.ValidationError(
-                f"Question bank {framework.version} is used by audits and frozen: publish a new version instead."
-            )
-        return framework
+        return unfrozen(self.cleaned_data["framework"])
 
 
 @admin.register(PolicyResponse)

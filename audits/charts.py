@@ -270,11 +270,12 @@ def trend(
     changed = f" The basis changed in {', '.join(changes)}." if changes else ""
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
-        'preserveAspectRatio="xMinYMin meet" style="max-width: {w2}px" role="img" '
+        'preserveAspectRatio="xMinYMin meet" style="min-width: {w1}px; max-width: {w2}px" role="img" '
         'aria-labelledby="{p}-title {p}-desc" class="chart chart-trend"><title id="{p}-title">{title}</title>'
         '<desc id="{p}-desc">{desc}</desc>{body}</svg>',
         w=width,
-        w2=width * 2,
+        w1=round(width * 0.85),  # narrower than this, the labels are too small: the page scrolls it
+        w2=round(width * 1.5),
         h=height,
         p=id_prefix,
         title=title,

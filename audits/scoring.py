@@ -472,8 +472,9 @@ def suggested_responses(profiles: Iterable[FactorProfile]) -> list[Suggestion]:
 
 def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
     """The scored factors that stand apart as weakest: the lowest, with any other within one
-    question-level of it (of the lowest factor's rated questions). Empty when every scored
-    factor is within that distance (no factor stands apart) or fewer than two have a score."""
+    question-level of it (of the lowest factor's rated questions), when they are at most half
+    of the scored factors. Empty otherwise (no factor stands apart: e.g. every factor within one
+    question-level, or four level at 67 below one at 86), or when fewer than two have a score."""
     scored = sorted((p for p in profiles if p.score is not None), key=lambda p: (p.score, FACTOR_ORDER.index(p.factor)))
     if len(scored) < 2:
         return []
@@ -481,7 +482,8 @@ def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
     # Scores are stored to one decimal place, so allow for the rounding of both ends.
     reach = lowest.score + question_level(lowest.rated) + 0.1
     group = [p for p in scored if p.score <= reach]
-    return [] if len(group) == len(scored) else group
+    # Standing apart is for a few: when most factors are that low together, none is "the weakest".
+    return group if len(group) <= len(scored) // 2 else []
 
 
 def strengths(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:

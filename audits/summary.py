@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from .scoring import (
     NOTABLE_LEVELS,
+    PROVISIONAL_DONT_KNOW_SHARE,
     WHY,
     FactorProfile,
     Suggestion,
@@ -70,11 +71,20 @@ def summary_sentences(
             + "."
         )
     elif len(scored) > 1:
-        low, high = min(shown(p.score) for p in scored), max(shown(p.score) for p in scored)
+        lowest = min(scored, key=lambda p: p.score)
+        level = lowest.score + lowest.question_level + 0.1
+        together = [p for p in scored if p.score <= level]
+        low, high = min(shown(p.score) for p in together), max(shown(p.score) for p in together)
         spread = f"all {low}" if low == high else f"{low} to {high}"
-        sentences.append(
-            f"No factor stands apart: the scored factors lie within one question-level of each other ({spread})."
-        )
+        if len(together) == len(scored):
+            sentences.append(
+                f"No factor stands apart: the scored factors lie within one question-level of each other ({spread})."
+            )
+        else:
+            sentences.append(
+                f"No factor stands apart as weakest: {_and([p.label for p in together])} lie within one "
+                f"question-level of each other ({spread})."
+            )
 
     for p in barriers_in_strengths(profiles):
         sentences.append(
@@ -129,7 +139,17 @@ def summary_sentences(
 
     strong = strengths(profiles)
     if strong:
-        names = _and([f"{p.label} ({shown(p.score)})" for p in strong])
+        names = _and(
+            [
+                f"{p.label} ({shown(p.score)}"
+                + (
+                    f", provisional: {p.dont_know} of its {p.total} questions are “don't know”)"
+                    if p.dont_know_share > PROVISIONAL_DONT_KNOW_SHARE
+                    else ")"
+                )
+                for p in strong
+            ]
+        )
         sentences.append(f"{'The strength to keep is' if len(strong) == 1 else 'Strengths to keep are'} {names}.")
 
     if previous:
