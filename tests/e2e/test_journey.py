@@ -225,6 +225,10 @@ def test_audit_journey(browser, live_server, people, journey):
     expect(page.get_by_text("From the mean of the latest approved audits of 1 service")).to_be_visible()
     expect(page.locator(f'a[href="/audits/{audit.pk}/"]')).to_have_count(5)  # a heatmap cell per factor
     visit.check("dashboard")
+    driver.press('#resp-h ~ p a[href="/about/method/"]')
+    expect(page.locator("h1")).to_contain_text("How CLEAR Audit scores an audit")
+    expect(page.get_by_text("A barrier is never averaged away.")).to_be_visible()
+    visit.check("method")
 
     audit.refresh_from_db()
     assert audit.status == AuditStatus.APPROVED

@@ -405,6 +405,7 @@ def _rows(council: Council, audit: Audit, connections: int) -> list[Page | Offic
         OfficersRow(f"{label} step POST, {n} officers × own audit, {len(questions)} answers", False, STEP_SAVE_TARGET),
         OfficersRow(f"autosave, {n} officers × own audit, 1 answer", True, AUTOSAVE_TARGET),
         Page("council dashboard", reverse("audits:dashboard", args=[council.slug])),
+        Page("scoring method page", reverse("audits:method")),
         Page("council reports page", reverse("audits:council-reports", args=[council.slug])),
         # Again at the end: a busy machine (other processes) shows as two different baselines.
         Page(BASELINE_AGAIN, reverse("audits:about"), target=None),
