@@ -43,6 +43,7 @@ class CouncilProfile:
     source: str  # how it was made, e.g. "the council-wide audit of 2026/27"
     audits: int  # how many audits are behind it
     council_wide: bool
+    framework_id: int | None  # the bank whose responses it is read with: the council-wide audit's, else the newest
 
 
 @dataclass(frozen=True)
@@ -124,15 +125,18 @@ def council_profile(latest: Iterable[ScopeAudit]) -> CouncilProfile:
     whole = [a for a in latest if a.service_id is None]
     if whole:
         audit = max(whole, key=lambda a: a.period)
-        return CouncilProfile(list(audit.profiles), f"the council-wide audit of {audit.period}", 1, True)
+        return CouncilProfile(
+            list(audit.profiles), f"the council-wide audit of {audit.period}", 1, True, audit.framework_id
+        )
     services = [a for a in latest if a.service_id is not None]
     if not services:
-        return CouncilProfile(scoring.combine_profiles([]), "no approved audit yet", 0, False)
+        return CouncilProfile(scoring.combine_profiles([]), "no approved audit yet", 0, False, None)
     return CouncilProfile(
         scoring.combine_profiles([a.profiles for a in services]),
         f"the mean of the latest approved audits of {_services(len(services))}",
         len(services),
         False,
+        max(a.framework_id for a in services),
     )
 
 
@@ -168,7 +172,7 @@ class TrendPoint:
     basis_changed: bool  # the point rests on other audits' scopes than the one before
 
 
-def trend(audits: Iterable[ScopeAudit], *, service_id: int | None = None, up_to: str = "") -> list[TrendPoint]:
+def trend_points(audits: Iterable[ScopeAudit], *, service_id: int | None = None, up_to: str = "") -> list[TrendPoint]:
     """One line, one scope: the chosen service's audits; else the council-wide audits where the
     council has any; else, period by period, the mean of the services audited that period."""
     audits = [a for a in audits if not up_to or a.period <= up_to]

@@ -16,11 +16,18 @@ from django.db.models import Count
 
 from . import charts, interventions, scoring
 from .benchmark import BenchmarkRow, benchmark, benchmark_generation
-from .council_profile import HeatCell, TrendPoint, approved_scope_audits, council_profile, heat_cell, latest_per_scope
-from .council_profile import trend as scope_trend
+from .council_profile import (
+    HeatCell,
+    TrendPoint,
+    approved_scope_audits,
+    council_profile,
+    heat_cell,
+    latest_per_scope,
+    trend_points,
+)
 from .council_profile import weak_services as services_weak_in
 from .factors import FACTOR_ORDER, Factor
-from .models import Audit, AuditStatus, Council, Framework, Service
+from .models import Audit, AuditStatus, Council, Service
 from .selectors import audits_stamp
 
 
@@ -116,7 +123,7 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
         heatmap.append(HeatRow(s.name, audit.pk if audit else None, audit.period if audit else "", cells))
 
     # The trend: one scope's line, up to the chosen period.
-    trend = scope_trend(approved, service_id=service.pk if service is not None else None, up_to=period)
+    trend = trend_points(approved, service_id=service.pk if service is not None else None, up_to=period)
     trend_chart = charts.trend(
         [t.period for t in trend],
         {f: {t.period: t.scores.get(f) for t in trend} for f in FACTOR_ORDER},
@@ -126,10 +133,10 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
     )
 
     # Suggested responses for the profile, from the current bank, with the services where each factor is weak.
-    framework_id = max((a.framework_id for a in latest.values()), default=None) or (
-        Framework.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    framework_id = (latest[service.pk].framework_id if service is not None and service.pk in latest else None) or (
+        made.framework_id if service is None else None
     )
-    suggested = interventions.suggested_responses(framework_id, scoring.suggested_responses(profile)[:3])
+    suggested = interventions.with_interventions(framework_id, scoring.suggested_responses(profile)[:3])
     suggestions = [
         DashboardResponse(item, services_weak_in(latest.values(), item.suggestion.factor) if service is None else ())
         for item in suggested

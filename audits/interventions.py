@@ -31,7 +31,7 @@ class AimedIntervention:
     @property
     def target_text(self) -> str:
         """e.g. "CD3 rated 1 (Digital skills), CD4 rated 2 (Practical barriers)"."""
-        return ", ".join(target_label(a) for a in self.targets)
+        return ", ".join(dict.fromkeys(target_label(a) for a in self.targets))  # once each, in order
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def bank_responses(framework_id: int, factors: Iterable[str]) -> dict[str, Polic
     return {r.factor: r for r in rows}
 
 
-def suggested_responses(framework_id: int, suggestions: Iterable[scoring.Suggestion]) -> list[SuggestedResponse]:
+def with_interventions(framework_id: int, suggestions: Iterable[scoring.Suggestion]) -> list[SuggestedResponse]:
     """Each suggestion with its bank's response and the interventions aimed at its weak questions."""
     suggestions = list(suggestions)
     responses = bank_responses(framework_id, [s.factor for s in suggestions]) if suggestions else {}

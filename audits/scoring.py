@@ -206,6 +206,7 @@ class FactorProfile:
     low_answers: tuple[AnswerInput, ...] = field(default=())
     gaps: tuple[EvidenceGap, ...] = field(default=())
     provisional: bool = False
+    audits: int = 1  # audits combined into this profile (combine_profiles): counts are their sums
 
     @property
     def label(self) -> str:
@@ -235,8 +236,20 @@ class FactorProfile:
 
     @property
     def question_level(self) -> float | None:
-        """How many points one rated question moving one level moves the score."""
-        return question_level(self.rated) if self.rated else None
+        """How many points one rated question moving one level moves the score (of one audit:
+        for a combined profile, of its audits' mean number of rated questions)."""
+        return question_level(self.rated / self.audits) if self.rated else None
+
+    @property
+    def many_dont_know(self) -> bool:
+        """More than a quarter of the questions are "don't know": the band is provisional."""
+        return self.dont_know_share > PROVISIONAL_DONT_KNOW_SHARE
+
+    @property
+    def unknown_is_finding(self) -> bool:
+        """Asked to or Responded to with at least half its questions "don't know": a council
+        that does not know whether it invites or answers people has a problem there."""
+        return self.factor in OWN_PRACTICE_FACTORS and self.total > 0 and self.dont_know_share >= UNKNOWN_FINDING_SHARE
 
     @property
     def is_verified_strength(self) -> bool:
@@ -268,7 +281,7 @@ def score_from_ratings(ratings: Iterable[int]) -> float | None:
     return round((mean - 1) / 3 * 100, 1)
 
 
-def question_level(rated: int) -> float:
+def question_level(rated: float) -> float:
     """Points on the 0–100 scale that one of ``rated`` ratings moving one level is worth."""
     return 100 / (3 * rated)
 
@@ -347,6 +360,7 @@ def _weak_first(answers: Iterable[AnswerInput]) -> tuple[AnswerInput, ...]:
 
 def profile_from_counts(
     *,
+    audits: int = 1,
     factor: str,
     total: int,
     rated: int,
@@ -373,6 +387,7 @@ def profile_from_counts(
         low_answers=low,
         gaps=tuple(gaps),
         provisional=provisional or is_provisional(total=total, dont_know=dont_know),
+        audits=audits,
     )
 
 
@@ -408,23 +423,19 @@ def factor_profiles(
     ]
 
 
-def _unknown_is_finding(p: FactorProfile) -> bool:
-    return p.factor in OWN_PRACTICE_FACTORS and p.total > 0 and p.dont_know_share >= UNKNOWN_FINDING_SHARE
-
-
 #: Why each kind of suggestion was made, in words for reports.
 WHY = {
     "low_score": "scores under 50",
     "weak_questions": "questions rated 1 or 2",
     "barrier_in_strength": "a barrier inside a strong factor",
     "unscored_barriers": "questions rated 1 or 2, though too few ratings for a score",
-    "unknown": "most of its questions are “don't know”, and not knowing is itself a finding",
+    "unknown": "at least half its questions are “don't know”, and not knowing is itself a finding",
 }
 
 
 def _suggestion_for(p: FactorProfile) -> Suggestion | None:
     low, ones = p.low_answers, len(p.barriers)
-    unknowns = tuple(g for g in p.gaps if g.kind == "dont_know") if _unknown_is_finding(p) else ()
+    unknowns = tuple(g for g in p.gaps if g.kind == "dont_know") if p.unknown_is_finding else ()
     if p.score is not None and shown(p.score) < WEAK_BELOW:
         priority, why = "priority", "low_score"
     elif p.score is not None and shown(p.score) < STRONG_FROM and low:
@@ -433,7 +444,7 @@ def _suggestion_for(p: FactorProfile) -> Suggestion | None:
         priority, why = "consider", "barrier_in_strength"
     elif p.score is None and low:
         priority, why = ("priority" if ones else "consider"), "unscored_barriers"
-    elif _unknown_is_finding(p):
+    elif p.unknown_is_finding:
         priority, why = "consider", "unknown"
     else:
         return None
@@ -480,7 +491,7 @@ def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
         return []
     lowest = scored[0]
     # Scores are stored to one decimal place, so allow for the rounding of both ends.
-    reach = lowest.score + question_level(lowest.rated) + 0.1
+    reach = lowest.score + lowest.question_level + 0.1
     group = [p for p in scored if p.score <= reach]
     # Standing apart is for a few: when most factors are that low together, none is "the weakest".
     return group if len(group) <= len(scored) // 2 else []
@@ -488,8 +499,8 @@ def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
 
 def strengths(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
     """Verified strengths to keep (strength band, no question rated 1, evidence at least
-    moderate), strongest first."""
-    strong = [p for p in profiles if p.is_verified_strength]
+    moderate, and not half "don't know" where not knowing is a finding), strongest first."""
+    strong = [p for p in profiles if p.is_verified_strength and not p.unknown_is_finding]
     return sorted(strong, key=lambda p: (-p.score, FACTOR_ORDER.index(p.factor)))
 
 
@@ -524,6 +535,7 @@ def combine_profiles(profile_sets: Iterable[Iterable[FactorProfile]]) -> list[Fa
         scores = [p.score for p in items if p.score is not None]
         combined.append(
             profile_from_counts(
+                audits=max(1, sum(p.audits for p in items)),
                 factor=factor,
                 total=sum(p.total for p in items),
                 rated=sum(p.rated for p in items),

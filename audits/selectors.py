@@ -84,6 +84,10 @@ class Profile:
     strengths: list[scoring.FactorProfile]
     missing_evidence: list[scoring.FactorProfile]
 
+    @property
+    def unverified_strengths(self) -> list[scoring.FactorProfile]:
+        return scoring.unverified_strengths(self.factors)
+
     def radar(self, label: str):
         """The profile as the radar chart the PDF report draws too."""
         return charts.radar(charts.Series.of(label, self.factors), title=f"CLEAR profile, {label}")
@@ -128,7 +132,7 @@ def audit_profile(audit: Audit) -> Profile:
     factors = scoring.factor_profiles(counts, inputs, approved=audit.status == AuditStatus.APPROVED)
     return Profile(
         factors=factors,
-        suggestions=interventions.suggested_responses(audit.framework_id, scoring.suggested_responses(factors)),
+        suggestions=interventions.with_interventions(audit.framework_id, scoring.suggested_responses(factors)),
         strengths=scoring.strengths(factors),
         missing_evidence=scoring.missing_evidence(factors),
     )

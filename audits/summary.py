@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from .scoring import (
     NOTABLE_LEVELS,
-    PROVISIONAL_DONT_KNOW_SHARE,
+    THIN_EVIDENCE,
     WHY,
+    EvidenceStrength,
     FactorProfile,
     Suggestion,
     barriers_in_strengths,
@@ -112,7 +113,15 @@ def summary_sentences(
             sentence += f": not knowing is itself a finding, which points to {s.response_title.lower()}"
         sentences.append(sentence + ".")
 
-    thin = [p for p in scored if p.evidence_strength in ("none", "weak")]
+    for p in scored:
+        s = by_factor.get(p.factor)
+        if s is not None and s.unknowns:
+            sentences.append(
+                f"{p.label}: {p.dont_know} of its {_count(p.total, 'question')} are “don't know”; not knowing "
+                f"is itself a finding, which points to {s.response_title.lower()}."
+            )
+
+    thin = [p for p in scored if p.evidence_strength in THIN_EVIDENCE]
     unverified = unverified_strengths(profiles)
     if thin:
         sentences.append(
@@ -127,10 +136,10 @@ def summary_sentences(
                 else "."
             )
         )
-    elif scored and all(p.evidence_strength == "strong" for p in scored):
+    elif scored and all(p.evidence_strength == EvidenceStrength.STRONG for p in scored):
         sentences.append("In every scored factor, at least four in five ratings cite evidence.")
     elif scored:
-        moderate = [p for p in scored if p.evidence_strength == "moderate"]
+        moderate = [p for p in scored if p.evidence_strength == EvidenceStrength.MODERATE]
         sentences.append(
             "Evidence is moderate for "
             + _and([f"{p.label} ({p.evidenced} of {p.rated} ratings cite evidence)" for p in moderate])
@@ -144,7 +153,7 @@ def summary_sentences(
                 f"{p.label} ({shown(p.score)}"
                 + (
                     f", provisional: {p.dont_know} of its {p.total} questions are “don't know”)"
-                    if p.dont_know_share > PROVISIONAL_DONT_KNOW_SHARE
+                    if p.many_dont_know
                     else ")"
                 )
                 for p in strong
@@ -182,7 +191,7 @@ def suggestion_reason(s: Suggestion) -> str:
     if s.why == WHY["barrier_in_strength"]:
         detail = f", but {_codes(barriers)} {'is' if len(barriers) == 1 else 'are'} rated 1: a barrier inside a strong factor"
     elif s.reasons:
-        n = len(s.reasons)
+        n = len({a.code for a in s.reasons})  # a combined profile may hold a question from several audits
         detail = f"{', but' if p.score is None else ', and'} {_count(n, 'question')} {'is' if n == 1 else 'are'} rated 1 or 2"
     elif s.unknowns:
         n = len(s.unknowns)

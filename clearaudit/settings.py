@@ -46,10 +46,10 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG")
 DEMO = env_bool("CLEARAUDIT_DEMO")
-#: The development tools (devtools/: the national data set, the benchmarks) are installed unless
-#: asked not to, or the app is served over HTTPS (SECURE=true, as production is): make demo,
-#: make test, make bench and CI get them; a production deployment does not.
-DEVTOOLS = env_bool("CLEARAUDIT_DEVTOOLS", default=not env_bool("SECURE"))
+#: The development tools (devtools/: the national data set with its known bench passwords, the
+#: benchmarks) are installed only when asked for (CLEARAUDIT_DEVTOOLS=true: make test and make
+#: bench set it) or in DEBUG or the demo; a production deployment does not get them.
+DEVTOOLS = env_bool("CLEARAUDIT_DEVTOOLS", default=DEBUG or DEMO)
 
 #: manage.py commands that sign nothing (no sessions, cookies or reset links), so they may run
 #: without SECRET_KEY on a working copy or a build machine. Serving the app never may.

@@ -95,7 +95,7 @@ def test_4_barriers_in_an_unscored_factor_still_bring_its_response():
 def test_4_many_dont_knows_in_responded_to_are_a_finding_in_themselves():
     profiles = profile(responded_to=[3, 3, 3, 3, "dk", "dk", "dk", "dk"])
     s = suggestion(profiles, "responded_to")
-    assert s is not None and s.why.startswith("most of its questions")
+    assert s is not None and s.why.startswith("at least half its questions")
     assert [g.code for g in s.unknowns] == ["RT5", "RT6", "RT7", "RT8"]
     # Not for a factor about the area rather than the council's own practice.
     assert suggestion(profile(like_to=[3, 3, 3, "dk", "dk", "dk"]), "like_to") is None

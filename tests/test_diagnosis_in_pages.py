@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from audits import charts, interventions, scoring, selectors, services
-from audits.council_profile import ScopeAudit, heat_cell, trend, weak_services
+from audits.council_profile import ScopeAudit, heat_cell, trend_points, weak_services
 from audits.factors import FACTOR_ORDER
 from audits.models import Council, Framework, Intervention, PolicyResponse, Question, Role
 from audits.reports.data import build_audit_report, build_council_report
@@ -229,18 +229,18 @@ def test_the_trend_follows_one_scope_and_marks_a_change_of_basis():
         return ScopeAudit(pk, service_id, f"S{service_id}" if service_id else "", period, 1, profiles)
 
     audits = [audit(1, None, "2024/25", 40), audit(2, 7, "2025/26", 90), audit(3, None, "2026/27", 50)]
-    points = trend(audits)
+    points = trend_points(audits)
     assert [(t.period, t.scores["can_do"], t.basis) for t in points] == [
         ("2024/25", 40, "council-wide audit"),
         ("2026/27", 50, "council-wide audit"),
     ]  # never a jump to the service's 90
     services_only = [audit(2, 7, "2025/26", 90), audit(4, 7, "2026/27", 80), audit(5, 8, "2026/27", 60)]
-    points = trend(services_only)
+    points = trend_points(services_only)
     assert [(t.basis, t.audits, t.basis_changed) for t in points] == [
         ("mean of 1 service", 1, False),
         ("mean of 2 services", 2, True),
     ]
-    assert [t.period for t in trend(services_only, up_to="2025/26")] == ["2025/26"]
+    assert [t.period for t in trend_points(services_only, up_to="2025/26")] == ["2025/26"]
     svg = str(
         charts.trend(
             [t.period for t in points],
@@ -254,7 +254,99 @@ def test_the_trend_follows_one_scope_and_marks_a_change_of_basis():
 
 def test_suggested_responses_read_the_audits_own_bank(audit, officer):
     audit = rate(audit, officer, {"CD3": 1})
-    suggested = interventions.suggested_responses(
+    suggested = interventions.with_interventions(
         audit.framework_id, scoring.suggested_responses(selectors.audit_profile(audit).factors)
     )
     assert all(s.response.framework_id == audit.framework_id for s in suggested)
+
+
+# --- After review: stored scores, combined profiles, unknowns, cross-bank comparisons ----------
+
+
+def test_stored_scores_are_recomputed_with_the_evidence_rule_and_weak_ratings(audit, officer):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from audits.models import FactorScore
+
+    migration = importlib.import_module("audits.migrations.0017_factor_scores_keep_their_weak_ratings")
+    audit = rate(audit, officer, {"CD3": 1, "CD4": 2})
+    expected = sorted(FactorScore.objects.filter(audit=audit).values_list("factor", "evidenced", "evidence_strength"))
+    # Scores as stored before 0017: no weak ratings, and "tbc"-style notes counted as evidence.
+    FactorScore.objects.filter(audit=audit).update(weak_ratings={}, evidenced=99, evidence_strength="strong")
+    migration.recompute(django_apps, None)
+    stored = FactorScore.objects.filter(audit=audit)
+    assert sorted(stored.values_list("factor", "evidenced", "evidence_strength")) == expected
+    assert stored.get(factor="can_do").weak_ratings == {"CD3": 1, "CD4": 2}
+
+
+@pytest.mark.parametrize(
+    "note", ["tbc", "see Jo", "not sure yet", "Census 2021", "Ward profiles 2023", "x y", "Résident survey, 2025"]
+)
+def test_the_migrations_frozen_evidence_rule_is_todays(note):
+    import importlib
+
+    migration = importlib.import_module("audits.migrations.0017_factor_scores_keep_their_weak_ratings")
+    assert migration.cites_evidence(note, "") == scoring.cites_evidence(note, [])
+
+
+def test_a_practice_factor_half_unknown_is_a_finding_not_a_strength_to_keep():
+    counts = {"can_do": 7, "like_to": 6, "enabled_to": 6, "asked_to": 8, "responded_to": 8}
+    answers = [scoring.AnswerInput(f"AT{i}", "asked_to", rating=4, has_evidence=True) for i in range(1, 5)] + [
+        scoring.AnswerInput(f"AT{i}", "asked_to", dont_know=True) for i in range(5, 9)
+    ]
+    profiles = scoring.factor_profiles(counts, answers)
+    asked = next(p for p in profiles if p.factor == "asked_to")
+    assert asked.score == 100 and asked.provisional
+    assert asked not in scoring.strengths(profiles)
+    assert [s.factor for s in scoring.suggested_responses(profiles)] == ["asked_to"]
+    text = " ".join(new_summary_sentences(profiles))
+    assert "Asked to: 4 of its 8 questions are “don't know”; not knowing is itself a finding" in text
+    assert "strength to keep" not in text
+
+
+def new_summary_sentences(profiles):
+    from audits.summary import summary_sentences
+
+    return summary_sentences(profiles)
+
+
+def test_a_combined_profile_reads_question_levels_per_audit():
+    # Ten services with seven rated questions each: one question-level is 4.8 points, not 0.5.
+    def service(can_do):
+        return [
+            scoring.profile_from_counts(
+                factor=f, total=7, rated=7, dont_know=0, evidenced=7, score=can_do if f == "can_do" else 66.7
+            )
+            for f in FACTOR_ORDER
+        ]
+
+    combined = scoring.combine_profiles([service(65.7)] * 10)
+    assert combined[0].rated == 70 and combined[0].question_level == pytest.approx(100 / 21)
+    assert scoring.weakest_factors(combined) == []  # one point lower does not stand apart
+
+
+def test_the_detail_page_names_unverified_strengths(client_for, audit, officer):
+    audit.refresh_from_db()
+    data = [services.AnswerData(question_id=q.pk, rating=4) for q in Question.objects.filter(framework=audit.framework)]
+    services.answers_save(audit=audit, user=officer, answers=data, expected_version=audit.version)
+    page = client_for(officer).get(f"/audits/{audit.pk}/").content.decode()
+    assert "Unverified strengths:" in page and "Strengths to keep" not in page
+
+
+def test_a_report_says_its_previous_audit_used_another_bank(council, planning, officer, manager):
+    old = services.audit_create(user=officer, council=council, service=planning, period="2025/26")
+    older_bank = Framework.objects.get(version="CLEAR 2026.1")
+    type(old).objects.filter(pk=old.pk).update(framework=older_bank)
+    services.recompute_scores(audit=old)
+    approve(rate(old, officer, {"CD1": 1}), officer, manager)
+    new = approve(
+        rate(services.audit_create(user=officer, council=council, service=planning, period="2026/27"), officer, {}),
+        officer,
+        manager,
+    )
+    report = build_audit_report(new)
+    assert report.previous_framework == "CLEAR 2026.1" and report.framework == "CLEAR 2027.1"
+    can_do = report.changes[0]
+    assert can_do.levels == scoring.levels_moved(can_do.before, can_do.after, can_do.rated)

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from django.db import migrations
+from django.db.migrations.exceptions import IrreversibleError
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "clear-2027.1.json"
 
@@ -66,9 +67,11 @@ def seed(apps, schema_editor):
 
 def unseed(apps, schema_editor):
     Framework = apps.get_model("audits", "Framework")
-    framework = Framework.objects.filter(version="CLEAR 2027.1", audits__isnull=True).first()
+    framework = Framework.objects.filter(version="CLEAR 2027.1").first()
     if framework is None:
         return
+    if framework.audits.exists():
+        raise IrreversibleError("Audits use CLEAR 2027.1: its questions cannot be removed (export those audits first).")
     framework.responses.all().delete()
     framework.questions.all().delete()
     framework.delete()

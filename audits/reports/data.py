@@ -91,10 +91,18 @@ class FactorChange:
     label: str
     before: float | None
     after: float | None
+    rated: int = 0  # rated questions now: what a question-level is worth
 
     @property
     def delta(self) -> float | None:
         return None if self.before is None or self.after is None else self.after - self.before
+
+    @property
+    def levels(self) -> int | None:
+        """The change in question-levels (scoring.levels_moved), the unit the summary reports."""
+        if self.delta is None or not self.rated:
+            return None
+        return scoring.levels_moved(self.before, self.after, self.rated)
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,7 @@ class AuditReport:
     missing: tuple[scoring.FactorProfile, ...]
     sections: tuple[FactorSection, ...]
     previous_period: str
+    previous_framework: str  # the previous audit's bank, when it is another than this audit's
     changes: tuple[FactorChange, ...]
     moves: tuple[QuestionMove, ...]
     method: SafeString
@@ -196,7 +205,7 @@ def previous_audit(audit: Audit) -> Audit | None:
         earlier = earlier.filter(status=AuditStatus.APPROVED, approved_at__lte=audit.approved_at).exclude(
             superseded_at__lte=audit.approved_at
         )
-    return earlier.order_by("-period", "-revision").first()
+    return earlier.select_related("framework").order_by("-period", "-revision").first()
 
 
 def build_audit_report(audit: Audit) -> AuditReport:
@@ -283,12 +292,19 @@ def build_audit_report(audit: Audit) -> AuditReport:
                 provisional=not approved,
             )
         ),
-        responses=_responses(interventions.suggested_responses(audit.framework_id, suggestions)),
+        responses=_responses(interventions.with_interventions(audit.framework_id, suggestions)),
         strengths=tuple(scoring.strengths(profiles)),
         missing=tuple(scoring.missing_evidence(profiles)),
         sections=tuple(sections),
         previous_period=previous.period if previous else "",
-        changes=tuple(FactorChange(Factor(f).label, before_scores.get(f), scores[f]) for f in FACTOR_ORDER if previous),
+        changes=tuple(
+            FactorChange(Factor(f).label, before_scores.get(f), scores[f], by_factor[f].rated)
+            for f in FACTOR_ORDER
+            if previous
+        ),
+        previous_framework=previous.framework.version
+        if previous is not None and previous.framework_id != audit.framework_id
+        else "",
         moves=moves,
         method=method_html(),
         generated_at=timezone.now(),
@@ -370,7 +386,7 @@ def build_council_report(council: Council) -> CouncilReport:
     made = council_profile(scopes.values())
     # Each audit's suggestions use its own bank's responses; the council's, the newest bank's.
     banks = {f: interventions.bank_responses(f, FACTOR_ORDER) for f in sorted({a.framework_id for a in audits})}
-    council_bank = banks[max(banks)] if banks else {}
+    council_bank = banks.get(made.framework_id, {})
     council_items = [
         interventions.aim(s, council_bank.get(s.factor)) for s in scoring.suggested_responses(made.profiles)
     ]

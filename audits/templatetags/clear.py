@@ -70,6 +70,6 @@ def band_style(band) -> str:
 
 @register.filter
 def signed(value: float) -> str:
-    """A change in points: +12, −5, 0."""
+    """A signed change (points or question-levels): +12, −5, 0."""
     rounded = round(value)
     return f"+{rounded}" if rounded > 0 else (f"−{-rounded}" if rounded < 0 else "0")
