@@ -31,7 +31,8 @@ class AimedIntervention:
     @property
     def target_text(self) -> str:
         """e.g. "CD3 rated 1 (Digital skills), CD4 rated 2 (Practical barriers)"."""
-        return ", ".join(dict.fromkeys(target_label(a) for a in self.targets))  # once each, in order
+        themes = {q.code: q.theme for q in self.intervention.questions.all()}
+        return ", ".join(dict.fromkeys(target_label(a, themes.get(a.code, "")) for a in self.targets))
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,10 @@ class SuggestedResponse:
         return [a.intervention for a in self.aimed] + list(self.other_options)
 
 
-def target_label(answer: scoring.AnswerInput) -> str:
-    theme = f" ({answer.theme})" if answer.theme else ""
-    return f"{answer.code} rated {answer.rating}{theme}"
+def target_label(answer: scoring.AnswerInput, theme: str = "") -> str:
+    """ "CD3 rated 1 (Digital skills)": the answer's theme, or the bank's (stored scores keep codes only)."""
+    theme = answer.theme or theme
+    return f"{answer.code} rated {answer.rating}" + (f" ({theme})" if theme else "")
 
 
 def aim(suggestion: scoring.Suggestion, response: PolicyResponse | None) -> SuggestedResponse:
@@ -83,7 +85,7 @@ def aim(suggestion: scoring.Suggestion, response: PolicyResponse | None) -> Sugg
 def bank_responses(framework_id: int, factors: Iterable[str]) -> dict[str, PolicyResponse]:
     """The bank's responses for these factors, with their interventions and the codes of the
     questions each addresses (three queries, whatever the number of interventions)."""
-    questions = Prefetch("questions", queryset=Question.objects.only("pk", "code"))
+    questions = Prefetch("questions", queryset=Question.objects.only("pk", "code", "theme"))
     interventions = Prefetch("interventions", queryset=Intervention.objects.prefetch_related(questions))
     rows = PolicyResponse.objects.filter(framework_id=framework_id, factor__in=list(factors)).prefetch_related(
         interventions
