@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from . import scoring
-from .council_profile import STORED_FIELDS, ScopeAudit, council_profile, latest_per_scope, stored_profile
+from .council_profile import council_scores
 from .factors import FACTOR_ORDER, Factor
 from .models import Audit, Council, FactorScore
 
@@ -38,34 +40,31 @@ class BenchmarkRow:
 def benchmark_profiles(period: str) -> dict[int, dict[str, float]]:
     """Each opted-in council's profile up to ``period`` (council-profile rule), by council id.
 
-    The same for every dashboard of that period and costly at national scale (it reads every
-    opted-in council's approved scores up to the period), so it is cached per period for
+    One query: the latest approved audit of each scope of each opted-in council up to the
+    period (a window over the approved audits), joined to its stored scores; the rule then
+    takes the council-wide audit's scores where there is one, else the mean of the services'.
+    The same for every dashboard of that period, so it is cached per period for
     BENCHMARK_CACHE_SECONDS; approving an audit and opting in or out clear it (forget_benchmark).
     """
     key = f"{BENCHMARK_CACHE_KEY}:{cache.get(BENCHMARK_GENERATION_KEY, 0)}:{period}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    approved = Audit.objects.approved().filter(council__benchmark_opt_in=True).order_by()
+    approved = Audit.objects.approved().filter(council__benchmark_opt_in=True)
     if period:
         approved = approved.filter(period__lte=period)
-    rows = list(approved.values("pk", "council_id", "service_id", "period", "framework_id"))
-    stored: dict[int, list[scoring.FactorProfile]] = defaultdict(list)
-    for row in FactorScore.objects.filter(audit__in=approved).values(*STORED_FIELDS):
-        stored[row["audit_id"]].append(stored_profile(row))
-    by_council: dict[int, list[ScopeAudit]] = defaultdict(list)
-    for a in rows:
-        profiles = tuple(sorted(stored[a["pk"]], key=lambda p: FACTOR_ORDER.index(p.factor)))
-        by_council[a["council_id"]].append(
-            ScopeAudit(a["pk"], a["service_id"], "", a["period"], a["framework_id"], profiles)
-        )
+    latest = approved.annotate(
+        newest=Window(RowNumber(), partition_by=[F("council_id"), F("service_id")], order_by=F("period").desc())
+    ).filter(newest=1)
+    rows = FactorScore.objects.filter(audit_id__in=latest.values("pk"), score__isnull=False).values_list(
+        "audit__council_id", "audit__service_id", "factor", "score"
+    )
+    scopes: dict[int, dict[int | None, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for council_id, service_id, factor, score in rows.order_by():
+        scopes[council_id][service_id][factor] = score
     profiles = {
-        council_id: {
-            p.factor: p.score
-            for p in council_profile(latest_per_scope(audits).values()).profiles
-            if p.score is not None
-        }
-        for council_id, audits in by_council.items()
+        council_id: council_scores(by_scope.get(None), [s for k, s in by_scope.items() if k is not None])
+        for council_id, by_scope in scopes.items()
     }
     cache.set(key, profiles, settings.BENCHMARK_CACHE_SECONDS)
     return profiles

@@ -17,7 +17,7 @@ Profiles come from the stored factor scores (two queries, whatever the number of
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import charts, scoring
@@ -138,6 +138,19 @@ def council_profile(latest: Iterable[ScopeAudit]) -> CouncilProfile:
         False,
         max(a.framework_id for a in services),
     )
+
+
+def council_scores(whole: Mapping[str, float] | None, services: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """The council-profile rule on scores alone (the benchmark reads no more): the council-wide
+    audit's scores where there is one, else each factor's mean over the services that scored it,
+    to one decimal as scoring.combine_profiles gives it."""
+    if whole is not None:
+        return dict(whole)
+    by_factor: dict[str, list[float]] = defaultdict(list)
+    for scores in services:
+        for factor, score in scores.items():
+            by_factor[factor].append(score)
+    return {f: round(sum(v) / len(v), 1) for f, v in by_factor.items()}
 
 
 def heat_cell(profile: scoring.FactorProfile | None) -> HeatCell:

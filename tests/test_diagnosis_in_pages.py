@@ -350,3 +350,50 @@ def test_a_report_says_its_previous_audit_used_another_bank(council, planning, o
     assert report.previous_framework == "CLEAR 2026.1" and report.framework == "CLEAR 2027.1"
     can_do = report.changes[0]
     assert can_do.levels == scoring.levels_moved(can_do.before, can_do.after, can_do.rated)
+
+
+def test_the_benchmark_reads_each_council_by_the_dashboards_own_rule(council, planning, officer, manager):
+    from audits.benchmark import benchmark_profiles
+    from audits.council_profile import approved_scope_audits, council_profile, latest_per_scope
+
+    council.benchmark_opt_in = True
+    council.save()
+    parks = planning.council.services.create(name="Parks")
+    approve(
+        rate(
+            services.audit_create(user=officer, council=council, service=planning, period="2025/26"),
+            officer,
+            {},
+            default=1,
+        ),
+        officer,
+        manager,
+    )
+    approve(
+        rate(
+            services.audit_create(user=officer, council=council, service=planning, period="2026/27"),
+            officer,
+            {},
+            default=4,
+        ),
+        officer,
+        manager,
+    )
+    approve(
+        rate(
+            services.audit_create(user=officer, council=council, service=parks, period="2026/27"),
+            officer,
+            {},
+            default=2,
+        ),
+        officer,
+        manager,
+    )
+    for period in ("2025/26", "2026/27"):
+        own = council_profile(latest_per_scope(approved_scope_audits(council), up_to=period).values())
+        expected = {p.factor: p.score for p in own.profiles if p.score is not None}
+        assert benchmark_profiles(period)[council.pk] == expected
+    assert benchmark_profiles("2025/26")[council.pk]["can_do"] == 0  # the 2026/27 audits are left out
+    whole = services.audit_create(user=officer, council=council, service=None, period="2026/27")
+    approve(rate(whole, officer, {}, default=3), officer, manager)
+    assert benchmark_profiles("2026/27")[council.pk]["can_do"] == pytest.approx(66.7)  # the council-wide audit
