@@ -397,3 +397,35 @@ def test_the_benchmark_reads_each_council_by_the_dashboards_own_rule(council, pl
     whole = services.audit_create(user=officer, council=council, service=None, period="2026/27")
     approve(rate(whole, officer, {}, default=3), officer, manager)
     assert benchmark_profiles("2026/27")[council.pk]["can_do"] == pytest.approx(66.7)  # the council-wide audit
+
+
+# --- The question bank's findings (CLEAR 2027.1) -----------------------------------------------
+
+
+def test_the_new_bank_states_a_best_fit_rule_and_defines_its_quantifiers(db):
+    guidance = Framework.objects.get(version="CLEAR 2027.1").rating_guidance
+    assert "fits only partly, choose the lower level unless most of its conditions are met" in guidance
+    for word in ('"Few" means', '"Some" means', '"Most" means', '"Regular"', '"Within a reasonable time"'):
+        assert word in guidance
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["has risen", "have risen", "between surveys", "similar councils", "national benchmark", "only data is old"],
+)
+def test_no_level_of_the_new_bank_asks_for_improvement_comparison_or_data_quality(db, phrase):
+    for q in Question.objects.filter(framework__version="CLEAR 2027.1"):
+        assert all(phrase not in text.lower() for _, text in q.levels), (q.code, phrase)
+
+
+def test_the_new_bank_splits_language_from_disability_and_asks_about_churn_and_co_production(db):
+    bank = {q.code: q for q in Question.objects.filter(framework__version="CLEAR 2027.1")}
+    assert "disab" not in bank["CD5"].prompt.lower() and "disab" in bank["CD8"].prompt.lower()
+    assert bank["LT5"].kind == "context" and "move" in bank["LT5"].prompt.lower()
+    assert "co-produce" in bank["AT8"].prompt.lower()
+    assert {q.kind for q in bank.values()} == {"context", "practice"}
+
+
+def test_the_about_page_states_the_rule_not_the_lowest_factors(client_for, officer):
+    page = client_for(officer).get("/about/").content.decode()
+    assert "score lowest" not in page and "rated 1 or 2" in page

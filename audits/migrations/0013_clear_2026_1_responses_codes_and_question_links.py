@@ -45,8 +45,12 @@ def forwards(apps, schema_editor):
     PolicyResponse = apps.get_model("audits", "PolicyResponse")
     Intervention = apps.get_model("audits", "Intervention")
     Question = apps.get_model("audits", "Question")
-    framework = Framework.objects.filter(version=VERSION).first()
-    if framework is None:  # a database seeded without the bank: nothing to attach
+    framework = (
+        Framework.objects.filter(version=VERSION).first()
+        or Framework.objects.filter(is_current=True).first()
+        or Framework.objects.order_by("pk").first()
+    )
+    if framework is None:  # no question bank at all: responses without a bank cannot be read
         PolicyResponse.objects.filter(framework__isnull=True).delete()
         return
     PolicyResponse.objects.filter(framework__isnull=True).update(framework=framework)
