@@ -481,20 +481,25 @@ def suggested_responses(profiles: Iterable[FactorProfile]) -> list[Suggestion]:
     return sorted(suggestions, key=order)
 
 
-def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
-    """The scored factors that stand apart as weakest: the lowest, with any other within one
-    question-level of it (of the lowest factor's rated questions), when they are at most half
-    of the scored factors. Empty otherwise (no factor stands apart: e.g. every factor within one
-    question-level, or four level at 67 below one at 86), or when fewer than two have a score."""
+def lowest_together(profiles: Iterable[FactorProfile]) -> tuple[list[FactorProfile], int]:
+    """(The lowest scored factor with every other within one question-level of it, lowest
+    first; the number of scored factors). Scores are kept to one decimal place, so a tenth of a
+    point is allowed for the rounding of both ends."""
     scored = sorted((p for p in profiles if p.score is not None), key=lambda p: (p.score, FACTOR_ORDER.index(p.factor)))
-    if len(scored) < 2:
-        return []
-    lowest = scored[0]
-    # Scores are stored to one decimal place, so allow for the rounding of both ends.
-    reach = lowest.score + lowest.question_level + 0.1
-    group = [p for p in scored if p.score <= reach]
+    if not scored:
+        return [], 0
+    reach = scored[0].score + scored[0].question_level + 0.1
+    return [p for p in scored if p.score <= reach], len(scored)
+
+
+def weakest_factors(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:
+    """The scored factors that stand apart as weakest: those lowest together (lowest_together),
+    when they are at most half of the scored factors. Empty otherwise (no factor stands apart:
+    e.g. every factor within one question-level, or four level at 67 below one at 86), or when
+    fewer than two have a score."""
+    group, scored = lowest_together(profiles)
     # Standing apart is for a few: when most factors are that low together, none is "the weakest".
-    return group if len(group) <= len(scored) // 2 else []
+    return group if scored >= 2 and len(group) <= scored // 2 else []
 
 
 def strengths(profiles: Iterable[FactorProfile]) -> list[FactorProfile]:

@@ -17,6 +17,7 @@ from .scoring import (
     Suggestion,
     barriers_in_strengths,
     levels_moved,
+    lowest_together,
     missing_evidence,
     shown,
     strengths,
@@ -72,9 +73,7 @@ def summary_sentences(
             + "."
         )
     elif len(scored) > 1:
-        lowest = min(scored, key=lambda p: p.score)
-        level = lowest.score + lowest.question_level + 0.1
-        together = [p for p in scored if p.score <= level]
+        together, _ = lowest_together(profiles)
         low, high = min(shown(p.score) for p in together), max(shown(p.score) for p in together)
         spread = f"all {low}" if low == high else f"{low} to {high}"
         if len(together) == len(scored):

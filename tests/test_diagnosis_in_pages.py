@@ -31,6 +31,12 @@ def approve(audit, officer, manager):
     return services.audit_approve(audit=audit, user=manager)
 
 
+def approved(council, service, period, officer, manager, ratings=None, default=3):
+    """A new audit of the scope, rated (``ratings`` by code, else ``default``) and approved."""
+    audit = services.audit_create(user=officer, council=council, service=service, period=period)
+    return approve(rate(audit, officer, ratings or {}, default=default), officer, manager)
+
+
 # --- Finding 10: suggestions aimed at the weak questions ------------------------------------
 
 
@@ -120,10 +126,8 @@ def test_the_council_report_names_the_weakest_factor_of_its_own_profile(
     council, planning, officer, manager, client_for
 ):
     # A council-wide audit with Responded to weak; one service weak in Can do.
-    whole = services.audit_create(user=officer, council=council, service=None, period="2026/27")
-    approve(rate(whole, officer, {f"RT{i}": 2 for i in range(1, 9)}, default=3), officer, manager)
-    service = services.audit_create(user=officer, council=council, service=planning, period="2026/27")
-    approve(rate(service, officer, {f"CD{i}": 1 for i in range(1, 9)}), officer, manager)
+    approved(council, None, "2026/27", officer, manager, {f"RT{i}": 2 for i in range(1, 9)})
+    approved(council, planning, "2026/27", officer, manager, {f"CD{i}": 1 for i in range(1, 9)})
 
     report = build_council_report(council)
     assert report.source == "the council-wide audit of 2026/27"
@@ -139,11 +143,7 @@ def test_the_council_report_names_the_weakest_factor_of_its_own_profile(
 
 
 def test_a_council_of_one_service_says_one_service(council, planning, officer, manager):
-    approve(
-        rate(services.audit_create(user=officer, council=council, service=planning, period="2026/27"), officer, {}),
-        officer,
-        manager,
-    )
+    approved(council, planning, "2026/27", officer, manager)
     assert build_council_report(council).source == "the mean of the latest approved audits of 1 service"
 
 
@@ -165,8 +165,7 @@ def test_weak_services_round_as_the_cells_do():
 def test_a_barrier_inside_a_strong_factor_is_not_painted_as_a_strength_on_the_dashboard(
     council, planning, officer, manager, client_for
 ):
-    audit = services.audit_create(user=officer, council=council, service=planning, period="2026/27")
-    approve(rate(audit, officer, {"CD5": 1}, default=4), officer, manager)
+    approved(council, planning, "2026/27", officer, manager, {"CD5": 1}, default=4)
     page = client_for(officer).get("/councils/ynys-mon/dashboard/").content.decode()
     heat = page.split("Services and factors")[1].split("Trends")[0]
     assert "Barrier inside a strong factor" in heat
@@ -180,16 +179,8 @@ def test_the_benchmark_is_labelled_for_what_it_is(council, officer, manager, cli
         other = Council.objects.create(name=f"Other {i}", slug=f"other-{i}", benchmark_opt_in=True)
         boss = _user(f"boss-{i}", other, Role.MANAGER)
         clerk = _user(f"clerk-{i}", other, Role.OFFICER)
-        approve(
-            rate(services.audit_create(user=clerk, council=other, service=None, period="2026/27"), clerk, {}),
-            clerk,
-            boss,
-        )
-    approve(
-        rate(services.audit_create(user=officer, council=council, service=None, period="2026/27"), officer, {}),
-        officer,
-        manager,
-    )
+        approved(other, None, "2026/27", clerk, boss)
+    approved(council, None, "2026/27", officer, manager)
     page = client_for(officer).get("/councils/ynys-mon/dashboard/").content.decode()
     assert "Councils that opted in" in page and "like yours" not in page
     assert "not calibrated between councils" in page
@@ -341,11 +332,7 @@ def test_a_report_says_its_previous_audit_used_another_bank(council, planning, o
     type(old).objects.filter(pk=old.pk).update(framework=older_bank)
     services.recompute_scores(audit=old)
     approve(rate(old, officer, {"CD1": 1}), officer, manager)
-    new = approve(
-        rate(services.audit_create(user=officer, council=council, service=planning, period="2026/27"), officer, {}),
-        officer,
-        manager,
-    )
+    new = approved(council, planning, "2026/27", officer, manager)
     report = build_audit_report(new)
     assert report.previous_framework == "CLEAR 2026.1" and report.framework == "CLEAR 2027.1"
     can_do = report.changes[0]
@@ -359,43 +346,15 @@ def test_the_benchmark_reads_each_council_by_the_dashboards_own_rule(council, pl
     council.benchmark_opt_in = True
     council.save()
     parks = planning.council.services.create(name="Parks")
-    approve(
-        rate(
-            services.audit_create(user=officer, council=council, service=planning, period="2025/26"),
-            officer,
-            {},
-            default=1,
-        ),
-        officer,
-        manager,
-    )
-    approve(
-        rate(
-            services.audit_create(user=officer, council=council, service=planning, period="2026/27"),
-            officer,
-            {},
-            default=4,
-        ),
-        officer,
-        manager,
-    )
-    approve(
-        rate(
-            services.audit_create(user=officer, council=council, service=parks, period="2026/27"),
-            officer,
-            {},
-            default=2,
-        ),
-        officer,
-        manager,
-    )
+    approved(council, planning, "2025/26", officer, manager, default=1)
+    approved(council, planning, "2026/27", officer, manager, default=4)
+    approved(council, parks, "2026/27", officer, manager, default=2)
     for period in ("2025/26", "2026/27"):
         own = council_profile(latest_per_scope(approved_scope_audits(council), up_to=period).values())
         expected = {p.factor: p.score for p in own.profiles if p.score is not None}
         assert benchmark_profiles(period)[council.pk] == expected
     assert benchmark_profiles("2025/26")[council.pk]["can_do"] == 0  # the 2026/27 audits are left out
-    whole = services.audit_create(user=officer, council=council, service=None, period="2026/27")
-    approve(rate(whole, officer, {}, default=3), officer, manager)
+    approved(council, None, "2026/27", officer, manager)
     assert benchmark_profiles("2026/27")[council.pk]["can_do"] == pytest.approx(66.7)  # the council-wide audit
 
 
