@@ -8,7 +8,7 @@ table with the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
@@ -52,6 +52,45 @@ class Series:
         return cls(label, {p.factor: p.score for p in profiles}, frozenset(p.factor for p in profiles if p.provisional))
 
 
+@dataclass(frozen=True)
+class LineStyle:
+    colour: str
+    dash: str
+    marker: str  # square, triangle, diamond, cross
+
+
+#: Lines for further series on a radar: distinguishable by dash and point shape as well as colour.
+OTHER_STYLES: tuple[LineStyle, ...] = (
+    LineStyle("#7a1f5c", "6 3", "square"),
+    LineStyle("#0b6e4f", "1 3", "triangle"),
+    LineStyle("#6b4e00", "8 3 2 3", "diamond"),
+    LineStyle("#3f3f9a", "3 3", "cross"),
+)
+
+
+def marker(shape: str, x: float, y: float, colour: str, r: float = 4) -> str:
+    """A point of a series, drawn as ``shape`` (circle, square, triangle, diamond, cross)."""
+    if shape == "square":
+        return (
+            f'<rect x="{_fmt(x - r)}" y="{_fmt(y - r)}" width="{_fmt(2 * r)}" height="{_fmt(2 * r)}" '
+            f'fill="#ffffff" stroke="{colour}" stroke-width="1.5"/>'
+        )
+    if shape in ("triangle", "diamond"):
+        pts = (
+            [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
+            if shape == "triangle"
+            else [(x, y - r * 1.3), (x + r, y), (x, y + r * 1.3), (x - r, y)]
+        )
+        ring = " ".join(f"{_fmt(a)},{_fmt(b)}" for a, b in pts)
+        return f'<polygon points="{ring}" fill="{colour}" stroke="{colour}" stroke-width="1"/>'
+    if shape == "cross":
+        return (
+            f'<path d="M{_fmt(x - r)},{_fmt(y - r)}L{_fmt(x + r)},{_fmt(y + r)}M{_fmt(x - r)},{_fmt(y + r)}'
+            f'L{_fmt(x + r)},{_fmt(y - r)}" stroke="{colour}" stroke-width="2"/>'
+        )
+    return f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="{colour}"/>'
+
+
 #: How a provisional factor's edges are drawn (the previous audit's whole shape is dashed longer).
 PROVISIONAL_DASH = "2 3"
 
@@ -63,8 +102,13 @@ def radar(
     size: int = 320,
     title: str = "CLEAR profile",
     id_prefix: str = "radar",
+    others: Sequence[Series] = (),
 ) -> SafeString:
     """A five-axis radar chart of factor scores (0–100), the previous audit drawn behind.
+
+    ``others`` are further views of the same audit (other perspectives), each an unfilled line
+    told apart without colour: its own dash pattern and point shape (OTHER_STYLES), named in
+    the legend.
 
     A factor without a score is a gap in the shape, labelled "no score": never drawn at zero.
     The shape is filled only when every factor has a score; otherwise only the edges between
@@ -79,10 +123,10 @@ def radar(
         r = radius * value / 100
         return centre + r * math.cos(angle), centre + r * math.sin(angle)
 
-    def shape(series: Series, colour: str, opacity: str, dash: str = "") -> str:
+    def shape(series: Series, colour: str, opacity: str, dash: str = "", filled: bool = True) -> str:
         scores = [series.scores.get(f) for f in FACTOR_ORDER]
         drawn = []
-        if all(v is not None for v in scores):
+        if filled and all(v is not None for v in scores):
             pts = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in (point(i, v) for i, v in enumerate(scores)))
             drawn.append(f'<polygon points="{pts}" fill="{colour}" fill-opacity="{opacity}" stroke="none"/>')
         for i, factor in enumerate(FACTOR_ORDER):
@@ -114,6 +158,12 @@ def radar(
     if previous is not None:
         parts.append(shape(previous, PREVIOUS, "0.08", "5 3"))
     parts.append(shape(current, CURRENT, "0.22"))
+    styled = list(zip(others, OTHER_STYLES, strict=False))
+    for series, style in styled:
+        parts.append(shape(series, style.colour, "0", style.dash, filled=False))
+        for i, factor in enumerate(FACTOR_ORDER):
+            if (value := series.scores.get(factor)) is not None:
+                parts.append(marker(style.marker, *point(i, value), style.colour))
     for i, factor in enumerate(FACTOR_ORDER):
         value = current.scores.get(factor)
         provisional = factor in current.provisional
@@ -133,6 +183,14 @@ def radar(
             f'font-family="{FONT}">{score}</text>'
         )
     legend_y = size - 10
+    extra = 16 * len(styled)
+    for k, (series, style) in enumerate(styled):
+        y = size + 6 + 16 * k
+        parts.append(
+            f'<line x1="-8" y1="{y - 4}" x2="22" y2="{y - 4}" stroke="{style.colour}" stroke-width="2" '
+            f'stroke-dasharray="{style.dash}"/>{marker(style.marker, 7, y - 4, style.colour, 3.5)}'
+            f'<text x="28" y="{y}" font-size="10" fill="{TEXT}" font-family="{FONT}">{escape(series.label)}</text>'
+        )
     if current.provisional & {f for f in FACTOR_ORDER if current.scores.get(f) is not None}:
         legend_y -= 14
         parts.append(
@@ -157,15 +215,21 @@ def radar(
         + (" (provisional)" if f in current.provisional and current.scores.get(f) is not None else "")
         for f in FACTOR_ORDER
     )
+    for series, _ in styled:
+        described += f". {series.label}: " + ", ".join(
+            f"{Factor(f).label} "
+            + ("no score" if series.scores.get(f) is None else str(scoring.shown(series.scores[f])))
+            for f in FACTOR_ORDER
+        )
     pad = round(size * 0.18)  # room for the labels left and right of the chart
     return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} 0 {w} {size}" width="{w}" height="{size}" '
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} 0 {w} {h}" width="{w}" height="{h}" '
         'role="img" aria-labelledby="{p}-title {p}-desc" class="chart chart-radar">'
         '<title id="{p}-title">{title}</title><desc id="{p}-desc">{desc}</desc>{body}</svg>',
         p=id_prefix,
         x=-pad,
         w=size + 2 * pad,
-        size=size,
+        h=size + extra,
         title=title,
         desc=f"Scores out of 100: {described}.",
         body=mark_safe("".join([*parts, legend])),

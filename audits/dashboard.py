@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from . import charts, interventions, scoring
+from . import charts, extensions, interventions, scoring
 from .benchmark import BenchmarkRow, benchmark, benchmark_generation
 from .council_profile import (
     HeatCell,
@@ -72,6 +72,10 @@ class Dashboard:
     evidence: list[EvidenceHealth]
     benchmark_contributors: int
     benchmark: list[BenchmarkRow] = field(default_factory=list)
+    #: The approved audits the profile counts (one per scope), for other apps' panels.
+    counted: tuple[int, ...] = ()
+    #: Sections other apps add (audits.extensions.dashboard_panels).
+    panels: tuple = ()
 
     @property
     def factor_labels(self) -> list[str]:
@@ -157,6 +161,7 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
         for p in profile
     ]
     contributors, bench = benchmark(council, profile, period) if service is None else (0, [])
+    counted = tuple(sorted(a.pk for a in latest.values()))
     return Dashboard(
         council=council,
         period=period,
@@ -177,6 +182,8 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
         evidence=evidence,
         benchmark_contributors=contributors,
         benchmark=bench,
+        counted=counted,
+        panels=tuple(extensions.dashboard_panels(council, counted)),
     )
 
 
@@ -207,4 +214,5 @@ def dashboard_csv_rows(d: Dashboard) -> list[list[str]]:
         rows.append(["evidence", "", d.period, e.label, "", detail])
     for status, n in d.work_in_progress.items():
         rows.append(["work in progress", "", d.period, "", "", f"{status}: {n}"])
+    rows.extend(extensions.dashboard_csv_rows(d.council, d.counted))
     return rows

@@ -417,6 +417,8 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     SUPERSEDED = "superseded", "Superseded"
     IMPORTED = "imported", "Imported"
+    #: An officer's note on why another perspective rates a question two levels or more apart.
+    DIVERGENCE_NOTE = "divergence_note", "Divergence explained"
 
 
 class AuditEvent(models.Model):

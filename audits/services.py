@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from . import fingerprints, question_bank, scoring, selectors, validators
+from . import extensions, fingerprints, question_bank, scoring, selectors, validators
 from .benchmark import forget_benchmark
 from .models import (
     Answer,
@@ -373,6 +373,9 @@ def audit_return(*, audit: Audit, user, comment: str, expected_version: int | No
 def audit_approve(*, audit: Audit, user, expected_version: int | None = None) -> Audit:
     locked = _lock(audit)
     _require_submitted(locked, expected_version)
+    blockers = extensions.approval_blockers(locked)
+    if blockers:
+        raise AuditStateError(" ".join(blockers), code="blocked")
     locked.status = AuditStatus.APPROVED
     locked.approved_by, locked.approved_at = user, timezone.now()
     locked.version += 1

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import csv_safety, fingerprints, question_bank, selectors, services
+from . import csv_safety, extensions, fingerprints, question_bank, selectors, services
 from .council_profile import latest_approved_audits
 from .dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
@@ -130,6 +130,8 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         "can_edit": can_edit,
         "can_review": can_review,
         "review_form": ReviewForm(initial={"version": audit.version}) if can_review else None,
+        "approval_blockers": extensions.approval_blockers(audit) if can_review else [],
+        "panels": extensions.audit_panels(request, audit),
         **extra,
     }
 

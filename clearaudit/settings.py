@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "audits",
+    "perspectives",
     *(["devtools"] if DEVTOOLS else []),
 ]
 
@@ -106,6 +107,14 @@ INSTALLED_APPS = [
 # It is per process: the app server that records an approval refreshes at once, the others
 # within that time. Nothing else is cached, so no shared cache server is needed.
 BENCHMARK_CACHE_SECONDS = env_int("BENCHMARK_CACHE_SECONDS", 600)
+
+#: A resident group's ratings are shown only when at least this many people gave them; below,
+#: "too few responses to show" (so that no one's answer can be picked out).
+PERSPECTIVE_MIN_GROUP = env_int("PERSPECTIVE_MIN_GROUP", 5)
+#: How long a new invitation link stays valid unless the inviter chooses another date.
+PERSPECTIVE_LINK_DAYS = env_int("PERSPECTIVE_LINK_DAYS", 28)
+#: Requests one invitation link (or one address without a valid link) may make per minute.
+PERSPECTIVE_LINK_RATE = env_int("PERSPECTIVE_LINK_RATE", 120)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clearaudit"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

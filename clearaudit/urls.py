@@ -10,5 +10,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # Before audits: its "audits/<pk>/<factor>/" would otherwise take "audits/<pk>/perspectives/".
+    path("", include("perspectives.urls")),
     path("", include("audits.urls")),
 ]

@@ -44,6 +44,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from audits import services
 from audits.models import AuditStatus, BundleState, ReportBundle, Service
+from perspectives import services as perspective_services
 
 from .conftest import _user, answer_all
 
@@ -135,6 +136,8 @@ class World:
     council: object
     bundle: ReportBundle
     reset_user: object
+    invitations: dict = field(default_factory=dict)  # state -> (invitation, its link's token)
+    workshops: dict = field(default_factory=dict)  # state -> workshop perspective
     clients: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
 
@@ -144,6 +147,8 @@ class World:
             "council_slug": lambda: self.council.slug,
             "factor": lambda: "can-do",
             "bundle_id": lambda: self.bundle.pk,
+            "invitation_id": lambda: self.invitations[state][0].pk,
+            "perspective_id": lambda: self.workshops[state].pk,
             "uidb64": lambda: urlsafe_base64_encode(force_bytes(self.reset_user.pk)),
             "token": lambda: default_token_generator.make_token(self.reset_user),
         }
@@ -153,6 +158,8 @@ class World:
     def path(self, route: Route, state: str = "draft", **override) -> str:
         if route.name is None:
             return "/" + route.route
+        if route.name == "perspectives:respond":  # an invitation link's token, not a password reset's
+            override.setdefault("token", self.invitations["draft"][1])
         kwargs = {n: override.get(n, self.arg(n, state)) for n in route.converters}
         return reverse(route.name, kwargs=kwargs)
 
@@ -167,15 +174,31 @@ class World:
         return client
 
 
+def _perspectives(audit, officer, manager):
+    """An invitation (with its token) and a workshop on the audit, as the perspectives pages need."""
+    new = perspective_services.invitation_create(
+        audit=audit, user=manager, kind="community", name="Riverside Tenants", respondents=1
+    )
+    workshop = perspective_services.workshop_create(
+        audit=audit, user=officer, kind="residents", name="Riverside panel", participants=6
+    )
+    return (new.invitation, new.token), workshop
+
+
 @pytest.fixture
-def world(council, planning, officer, manager, councillor, outsider, complete_audit) -> World:
+def world(council, planning, officer, manager, councillor, outsider, complete_audit, settings) -> World:
+    settings.PERSPECTIVE_LINK_RATE = 1_000_000  # the fuzz sends thousands of requests through one link
     whole = services.audit_create(user=officer, council=council, service=None, period="2026/27")
     submitted = services.audit_submit(audit=answer_all(whole, officer), user=officer)
     libraries = Service.objects.create(council=council, name="Libraries")
     approved = services.audit_create(user=officer, council=council, service=libraries, period="2025/26")
-    approved = services.audit_approve(
-        audit=services.audit_submit(audit=answer_all(approved, officer), user=officer), user=manager
-    )
+    approved = services.audit_submit(audit=answer_all(approved, officer), user=officer)
+    extras = {
+        "draft": _perspectives(complete_audit, officer, manager),
+        "submitted": _perspectives(submitted, officer, manager),
+        "approved": _perspectives(approved, officer, manager),
+    }
+    approved = services.audit_approve(audit=approved, user=manager)
     assert (complete_audit.status, submitted.status, approved.status) == (
         AuditStatus.DRAFT,
         AuditStatus.SUBMITTED,
@@ -190,6 +213,8 @@ def world(council, planning, officer, manager, councillor, outsider, complete_au
         council=council,
         bundle=bundle,
         reset_user=_user("reset-me", email="reset-me@example.org"),
+        invitations={state: link for state, (link, _) in extras.items()},
+        workshops={state: workshop for state, (_, workshop) in extras.items()},
     )
 
 

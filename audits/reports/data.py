@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
-from .. import charts, interventions, scoring
+from .. import charts, extensions, interventions, scoring
 from ..council_profile import HeatCell, ScopeAudit, council_profile, heat_cell, latest_approved_audits, weak_services
 from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, Factor
 from ..models import Answer, Audit, AuditStatus, Council, FactorScore, Question
@@ -144,6 +144,8 @@ class AuditReport:
     generated_at: datetime
     revision: int = 1
     reopen_reason: str = ""
+    #: Sections other apps add before the per-factor detail (audits.extensions.report_sections).
+    extra_sections: tuple = ()
 
     @property
     def header(self) -> str:
@@ -307,6 +309,7 @@ def build_audit_report(audit: Audit) -> AuditReport:
         else "",
         moves=moves,
         method=method_html(),
+        extra_sections=tuple(extensions.report_sections(audit)),
         generated_at=timezone.now(),
         revision=audit.revision,
         reopen_reason=audit.reopen_reason,

@@ -2,18 +2,34 @@
 
 Two layers:
 - ``test_no_leak_and_no_write_without_the_right_role`` walks every URL pattern it finds in
-  ``audits.urls`` (GET and POST, every role): nobody outside the council sees its name or
-  changes anything, and councillors (read-only) change nothing. New URLs are walked without
-  anyone adding them anywhere.
+  ``audits.urls`` and ``perspectives.urls`` (GET and POST, every role): nobody outside the
+  council sees its name or changes anything, and councillors change nothing but their own
+  ratings. New URLs are walked without anyone adding them anywhere.
+- An invitation link's page (``perspectives:respond``) needs no account: the token is the
+  key. It is walked for anonymous visitors with a valid, a revoked and a made-up token.
 - The table below pins the exact answer of each URL for each role; a new URL fails
   ``test_every_url_is_in_the_table`` until its expected answers are written down here.
 """
 
+import itertools
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from audits import urls as audit_urls
 from audits.models import Answer, Audit, AuditEvent, BundleState, Council, ReportBundle
-from audits.urls import app_name, urlpatterns
+from perspectives import services as perspective_services
+from perspectives import urls as perspective_urls
+from perspectives.models import (
+    DivergenceNote,
+    Invitation,
+    Perspective,
+    PerspectiveAnswer,
+    WorkshopTally,
+    token_hash,
+)
 
 from .helpers import step_post_data
 
@@ -59,7 +75,45 @@ EXPECTED = {
     "report-bundle": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "report-bundle-progress": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "report-bundle-download": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    # Perspectives: every member reads the comparison; officers and managers invite and key in
+    # workshops; councillors give their own ratings; officers explain divergences.
+    "perspectives:overview": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "perspectives:note": {("POST", r): s for r, s in zip(ROLES, [302, 403, 403, 404], strict=True)},
+    "perspectives:invite": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    "perspectives:invitation": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "perspectives:invitation-new-link": {("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    "perspectives:invitation-revoke": {("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    "perspectives:rate": {
+        **{("GET", r): s for r, s in zip(ROLES, [403, 403, 200, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [403, 403, 302, 404], strict=True)},
+    },
+    "perspectives:workshop-new": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    # A small group's raw counts are for officers and managers only.
+    "perspectives:workshop": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    # The link is the key: anyone holding a valid one may answer, signed in or not.
+    "perspectives:respond": {
+        **{("GET", r): 200 for r in ROLES},
+        **{("POST", r): 302 for r in ROLES},
+    },
 }
+
+#: (namespace, pattern) of every URL walked here.
+PATTERNS = [("audits", p) for p in audit_urls.urlpatterns] + [("perspectives", p) for p in perspective_urls.urlpatterns]
+#: URLs that need no account: the token in the address is the key.
+TOKEN_URLS = {"perspectives:respond"}
+
+
+def key_of(namespace, pattern) -> str:
+    return pattern.name if namespace == "audits" else f"{namespace}:{pattern.name}"
 
 
 # How to fill each URL parameter, by its name in the pattern. A new parameter name fails
@@ -76,8 +130,38 @@ def finished_bundle(audit):
     ).pk
 
 
+_names = itertools.count(1)
+
+
+def _invitation(audit):
+    """An invitation of the audit, whatever its status (an approved audit's was made before)."""
+    perspective = Perspective.objects.create(
+        audit=audit, kind="community", channel="link", name=f"Group {next(_names)}", created_by=audit.created_by
+    )
+    token = f"test-token-{perspective.pk}-" + "x" * 30
+    invitation = Invitation.objects.create(
+        perspective=perspective,
+        token_hash=token_hash(token),
+        expires_at=timezone.now() + timedelta(days=7),
+        created_by=audit.created_by,
+    )
+    return perspective_services.NewLink(invitation, token)
+
+
 PARAMETERS = {
     "pk": lambda audit: audit.pk,
+    "invitation_id": lambda audit: _invitation(audit).invitation.pk,
+    "token": lambda audit: _invitation(audit).token,
+    "perspective_id": lambda audit: (
+        Perspective.objects.create(
+            audit=audit,
+            kind="residents",
+            channel="workshop",
+            name=f"Panel {next(_names)}",
+            respondents=6,
+            created_by=audit.created_by,
+        ).pk
+    ),
     "council_slug": lambda audit: audit.council.slug,
     "factor": lambda audit: "can-do",
     "bundle_id": finished_bundle,
@@ -85,11 +169,11 @@ PARAMETERS = {
 
 
 def url_for(name, audit):
-    pattern = next(p for p in urlpatterns if p.name == name)
+    namespace, pattern = next((ns, p) for ns, p in PATTERNS if key_of(ns, p) == name)
     names = pattern.pattern.converters.keys()
     missing = set(names) - set(PARAMETERS)
     assert not missing, f"teach tests/views/test_access.py PARAMETERS how to fill {missing} for {name}"
-    return reverse(f"{app_name}:{name}", kwargs={n: PARAMETERS[n](audit) for n in names})
+    return reverse(f"{namespace}:{pattern.name}", kwargs={n: PARAMETERS[n](audit) for n in names})
 
 
 def post_data(name, audit):
@@ -100,22 +184,45 @@ def post_data(name, audit):
         "review": {"decision": "approve", "version": audit.version},
         "council-settings": {"benchmark_opt_in": "on"},
         "reopen": {"reason": "Figures corrected"},
+        "perspectives:note": {"question": "CD1", "note": "Checked with the tenants' chair"},
+        "perspectives:invite": {
+            "name": "Riverside Tenants",
+            "kind": "community",
+            "respondents": "1",
+            "expires_on": (timezone.localdate() + timedelta(days=14)).isoformat(),
+        },
+        "perspectives:rate": {"CD1-choice": "3", "CD1-comment": "Seen at surgeries"},
+        "perspectives:workshop-new": {"name": "Riverside panel", "kind": "residents", "participants": "6"},
+        "perspectives:workshop": {"name": "Riverside panel", "participants": "6", "CD1-rated_2": "3"},
+        "perspectives:respond": {"CD1-choice": "3", "CD1-comment": "Hall open evenings"},
     }.get(name, {})
 
 
-def snapshot():
+def snapshot(*, without_perspective_answers=False):
     """Everything a write could change."""
     return (
         list(Answer.objects.order_by("pk").values_list("pk", "rating", "evidence_notes", "audit_version")),
         list(Audit.objects.order_by("pk").values_list("pk", "status", "version", "revision")),
         AuditEvent.objects.count(),
         list(Council.objects.order_by("pk").values_list("pk", "benchmark_opt_in")),
+        list(
+            Perspective.objects.exclude(channel="members" if without_perspective_answers else "")
+            .order_by("pk")
+            .values_list("pk", "name", "respondents")
+        ),
+        list(Invitation.objects.order_by("pk").values_list("pk", "token_hash", "revoked_at", "expires_at")),
+        list(WorkshopTally.objects.order_by("pk").values_list("pk", "rated_1", "rated_2", "rated_3", "rated_4")),
+        list(DivergenceNote.objects.order_by("pk").values_list("pk", "note")),
+        []
+        if without_perspective_answers
+        else list(PerspectiveAnswer.objects.order_by("pk").values_list("pk", "rating")),
     )
 
 
 WALK = [
-    (p.name, method, role, state)
-    for p in urlpatterns
+    (key_of(ns, p), method, role, state)
+    for ns, p in PATTERNS
+    if key_of(ns, p) not in TOKEN_URLS
     for method in ("GET", "POST")
     for role in ("councillor", "outsider")
     for state in ("complete_audit", "submitted_audit", "approved_audit")
@@ -130,22 +237,24 @@ def test_no_leak_and_no_write_without_the_right_role(request, client, other_coun
     this council (404, or a page about their own), and a councillor (read-only) changes nothing."""
     audit = request.getfixturevalue(state)
     client.force_login(request.getfixturevalue(role))
-    before = snapshot()
     url = url_for(name, audit)
+    # A councillor's own ratings are theirs to give: all else stays as it was.
+    own_ratings = role == "councillor" and name == "perspectives:rate"
+    before = snapshot(without_perspective_answers=own_ratings)
     data = {**post_data(name, audit), "decision": "approve", "version": audit.version, "reason": "Checking"}
     response = client.get(url) if method == "GET" else client.post(url, data)
-    assert snapshot() == before
+    assert snapshot(without_perspective_answers=own_ratings) == before
     if role == "outsider":
         assert response.status_code in (200, 302, 404, 405), response.status_code
         assert audit.council.name not in response.content.decode()
         if response.status_code == 302:
             assert audit.council.slug not in response.url and f"/{audit.pk}/" not in response.url
     else:
-        assert response.status_code in (200, 302, 403, 405), response.status_code
+        assert response.status_code in (200, 302, 403, 405, 409), response.status_code  # 409: closed, nothing changed
 
 
 def test_every_url_is_in_the_table():
-    assert {pattern.name for pattern in urlpatterns} == set(EXPECTED)
+    assert {key_of(ns, p) for ns, p in PATTERNS} == set(EXPECTED)
 
 
 CASES = [(name, method, role, status) for name, table in EXPECTED.items() for (method, role), status in table.items()]
@@ -163,11 +272,11 @@ def test_access(request, client, audit, other_council, name, method, role, statu
     if status in (403, 404):
         assert Answer.objects.count() == answers_before
         assert list(Audit.objects.values_list("pk", "status", "version")) == audits_before
-    if role == "outsider":
+    if role == "outsider" and name not in TOKEN_URLS:  # holding a link, anyone sees whose it is
         assert "Ynys Môn" not in response.content.decode()
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - TOKEN_URLS))
 def test_anonymous_users_are_sent_to_the_login_page(client, audit, name):
     method = "GET" if ("GET", "officer") in EXPECTED[name] else "POST"
     url = url_for(name, audit)
@@ -186,3 +295,40 @@ def test_other_councils_audits_are_404_even_for_their_managers(client, audit, ot
     assert client.get(f"/audits/{audit.pk}/").status_code == 404
     assert client.post(f"/audits/{audit.pk}/review/", {"decision": "approve"}).status_code == 404
     assert Membership.objects.filter(user=boss).count() == 1
+
+
+@pytest.mark.parametrize("token", ["valid", "revoked", "expired", "made-up", "none"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_anonymous_visitor_with_or_without_a_token(client, audit, method, token):
+    """With a valid link: the questions, and an answer saved. With any other: a clear page
+    without a word of the council's, and nothing saved."""
+    new = _invitation(audit)
+    if token == "revoked":
+        perspective_services.invitation_revoke(invitation=new.invitation, user=audit.created_by)
+    if token == "expired":
+        Invitation.objects.filter(pk=new.invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    url = {
+        "none": "/respond//",
+        "made-up": reverse("perspectives:respond", args=["x" * 43]),
+    }.get(token, reverse("perspectives:respond", args=[new.token]))
+    before = snapshot()
+    data = post_data("perspectives:respond", audit)
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    page = response.content.decode()
+    if token == "valid":
+        assert response.status_code == {"GET": 200, "POST": 302}[method]
+        if method == "POST":
+            assert PerspectiveAnswer.objects.get().invitation_id == new.invitation.pk
+        return
+    assert snapshot() == before
+    assert response.status_code in (404, 410) or (token == "none" and response.status_code == 302)
+    assert audit.council.name not in page and "Planning" not in page
+
+
+def test_a_link_of_one_audit_answers_for_that_audit_only(client, audit, other_council, outsider):
+    from audits import services
+
+    theirs = services.audit_create(user=outsider, council=other_council, service=None, period="2026/27")
+    new = _invitation(theirs)
+    client.post(reverse("perspectives:respond", args=[new.token]), {"CD1-choice": "4"})
+    assert list(PerspectiveAnswer.objects.values_list("perspective__audit_id", flat=True)) == [theirs.pk]

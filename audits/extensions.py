@@ -1,0 +1,96 @@
+"""Where the apps beside ``audits`` add to an audit's page, its PDF report, its approval and
+the council's dashboard, without ``audits`` importing them (arrows point one way: see
+../shared/style.md, "Growing the app").
+
+An app registers its hooks once, from its ``AppConfig.ready()``::
+
+    extensions.register(approval_check=..., audit_panel=..., report_section=..., ...)
+
+Each hook is called with the objects the page already has and returns a ``Panel`` (a template
+and its context) or nothing. ``audits`` renders panels where they belong; what they hold is the
+other app's business. The hooks run in the order the apps are installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A piece of another app's content: rendered with ``{% include panel.template %}``, its
+    context under the name ``panel`` (so ``panel.data.…`` in the template)."""
+
+    template: str
+    data: Any = None
+    title: str = ""  # a report section's heading, listed in the report's contents
+    anchor: str = ""  # the id of that heading
+
+
+@dataclass
+class _Hooks:
+    approval_checks: list[Callable] = field(default_factory=list)
+    audit_panels: list[Callable] = field(default_factory=list)
+    review_panels: list[Callable] = field(default_factory=list)
+    report_sections: list[Callable] = field(default_factory=list)
+    dashboard_panels: list[Callable] = field(default_factory=list)
+    dashboard_csv_rows: list[Callable] = field(default_factory=list)
+
+
+_hooks = _Hooks()
+
+
+def register(
+    *,
+    approval_check: Callable | None = None,
+    audit_panel: Callable | None = None,
+    report_section: Callable | None = None,
+    dashboard_panel: Callable | None = None,
+    dashboard_csv_rows: Callable | None = None,
+) -> None:
+    """Add an app's hooks (each optional):
+
+    - ``approval_check(audit) -> list[str]``: why the audit cannot be approved yet, one
+      sentence each; an empty list lets it through. Called inside the approval's transaction,
+      with the audit's row locked.
+    - ``audit_panel(request, audit) -> Panel | None``: a section of the audit's page, shown
+      after its profile.
+    - ``report_section(audit) -> Panel | None``: a section of the audit's PDF report, before
+      the per-factor detail.
+    - ``dashboard_panel(council, audits) -> Panel | None``: a section of the council's dashboard,
+      given the approved audits the dashboard counts.
+    - ``dashboard_csv_rows(council, audits) -> list[list[str]]``: rows added to the dashboard's
+      CSV, in its six columns (section, scope, period, factor, score, detail).
+    """
+    for name, hook in (
+        ("approval_checks", approval_check),
+        ("audit_panels", audit_panel),
+        ("report_sections", report_section),
+        ("dashboard_panels", dashboard_panel),
+        ("dashboard_csv_rows", dashboard_csv_rows),
+    ):
+        hooks = getattr(_hooks, name)
+        if hook is not None and hook not in hooks:
+            hooks.append(hook)
+
+
+def approval_blockers(audit) -> list[str]:
+    return [reason for check in _hooks.approval_checks for reason in check(audit)]
+
+
+def audit_panels(request, audit) -> list[Panel]:
+    return [panel for hook in _hooks.audit_panels if (panel := hook(request, audit)) is not None]
+
+
+def report_sections(audit) -> list[Panel]:
+    return [panel for hook in _hooks.report_sections if (panel := hook(audit)) is not None]
+
+
+def dashboard_panels(council, audits) -> list[Panel]:
+    return [panel for hook in _hooks.dashboard_panels if (panel := hook(council, audits)) is not None]
+
+
+def dashboard_csv_rows(council, audits) -> list[list[str]]:
+    return [row for hook in _hooks.dashboard_csv_rows for row in hook(council, audits)]

@@ -1,0 +1,184 @@
+"""Forms of the perspectives pages. Every field has a limit and a message a person can act on;
+the rules about state live in ``perspectives.services``."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from audits.forms import LimitedTextField
+from audits.models import Question
+
+from . import services
+from .models import PerspectiveKind
+from .services import RatingData, TallyData
+
+INVITED_KINDS = [(k, label) for k, label in PerspectiveKind.choices if k != PerspectiveKind.COUNCILLORS]
+DONT_KNOW = "dk"
+
+
+def _end_of_day(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+class ExpiryField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Link valid until",
+            help_text=f"The link stops working at the end of this day (at most {services.MAX_LINK_DAYS} days ahead), "
+            "or when the audit is approved.",
+            error_messages={"invalid": "Give a date as day, month and year, e.g. 31/01/2027."},
+            **kwargs,
+        )
+
+
+def _expires_at(form) -> datetime | None:
+    day = form.cleaned_data.get("expires_on")
+    return _end_of_day(day) if day else None
+
+
+class InvitationForm(forms.Form):
+    name = LimitedTextField(
+        max_length=services.NAME_MAX,
+        label="Name of the organisation or group",
+        help_text="Shown to the council's members only, never in public outputs.",
+    )
+    kind = forms.ChoiceField(label="Kind", choices=INVITED_KINDS, initial=PerspectiveKind.COMMUNITY)
+    respondents = forms.IntegerField(
+        label="Number of people answering together",
+        min_value=1,
+        max_value=services.MAX_RESPONDENTS,
+        initial=1,
+        help_text="A resident group's answers are shown only from "
+        f"{settings.PERSPECTIVE_MIN_GROUP} people, so that no one's view can be picked out.",
+    )
+    expires_on = ExpiryField()
+    email = forms.EmailField(
+        label="E-mail the link to (optional)",
+        required=False,
+        max_length=254,
+        help_text="You can also copy the link from the next page and send it yourself.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"].initial = timezone.localdate() + timedelta(days=settings.PERSPECTIVE_LINK_DAYS)
+        self.fields["respondents"].help_text = (
+            "A resident group's answers are shown only from "
+            f"{settings.PERSPECTIVE_MIN_GROUP} people, so that no one's view can be picked out."
+        )
+
+    def expires_at(self) -> datetime | None:
+        return _expires_at(self)
+
+
+class NewLinkForm(forms.Form):
+    expires_on = ExpiryField(required=False)
+    email = forms.EmailField(label="E-mail the new link to (optional)", required=False, max_length=254)
+
+    def expires_at(self) -> datetime | None:
+        return _expires_at(self)
+
+
+class WorkshopForm(forms.Form):
+    name = LimitedTextField(
+        max_length=services.NAME_MAX,
+        label="Name of the group",
+        help_text="For example “Riverside residents' panel, 12 March”. Shown to the council's members only.",
+    )
+    kind = forms.ChoiceField(label="Kind", choices=INVITED_KINDS, initial=PerspectiveKind.RESIDENTS)
+    participants = forms.IntegerField(label="Number of participants", min_value=1, max_value=services.MAX_RESPONDENTS)
+
+
+class WorkshopHeaderForm(forms.Form):
+    name = LimitedTextField(max_length=services.NAME_MAX, label="Name of the group")
+    participants = forms.IntegerField(label="Number of participants", min_value=1, max_value=services.MAX_RESPONDENTS)
+
+
+def level_choices(question: Question) -> list[tuple[str, str]]:
+    return [*((str(n), text) for n, text in question.levels), (DONT_KNOW, "Don't know")]
+
+
+class RatingForm(forms.Form):
+    """One question, as a respondent answers it: a level, "don't know", and a comment."""
+
+    choice = forms.ChoiceField(required=False, widget=forms.RadioSelect)
+    comment = LimitedTextField(
+        max_length=services.COMMENT_MAX,
+        required=False,
+        label="Comment (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, question: Question, initial_answer=None, **kwargs):
+        self.question = question
+        if initial_answer is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "choice": DONT_KNOW if initial_answer.dont_know else (str(initial_answer.rating or "")),
+                    "comment": initial_answer.comment,
+                },
+            )
+        super().__init__(*args, prefix=question.code, **kwargs)
+        self.fields["choice"].choices = level_choices(question)
+        self.fields["choice"].label = question.prompt
+        self.fields["choice"].error_messages["invalid_choice"] = "Choose one of the four levels, or “Don't know”."
+
+    def to_data(self) -> RatingData:
+        choice = self.cleaned_data.get("choice") or ""
+        return RatingData(
+            rating=int(choice) if choice and choice != DONT_KNOW else None,
+            dont_know=choice == DONT_KNOW,
+            comment=self.cleaned_data.get("comment") or "",
+        )
+
+
+class TallyForm(forms.Form):
+    """One question of a workshop: how many participants chose each level."""
+
+    rated_1 = forms.IntegerField(min_value=0, max_value=services.MAX_RESPONDENTS, required=False, label="1")
+    rated_2 = forms.IntegerField(min_value=0, max_value=services.MAX_RESPONDENTS, required=False, label="2")
+    rated_3 = forms.IntegerField(min_value=0, max_value=services.MAX_RESPONDENTS, required=False, label="3")
+    rated_4 = forms.IntegerField(min_value=0, max_value=services.MAX_RESPONDENTS, required=False, label="4")
+    dont_know = forms.IntegerField(min_value=0, max_value=services.MAX_RESPONDENTS, required=False, label="Don't know")
+    comment = LimitedTextField(
+        max_length=services.COMMENT_MAX,
+        required=False,
+        label="What the group said (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    COUNTS = ("rated_1", "rated_2", "rated_3", "rated_4", "dont_know")
+
+    def __init__(self, *args, question: Question, tally=None, **kwargs):
+        self.question = question
+        if tally is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(tally, name) or None for name in self.COUNTS} | {"comment": tally.comment}
+            )
+        super().__init__(*args, prefix=question.code, **kwargs)
+        for name in self.COUNTS:
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "class": "form-control form-control-sm"})
+            self.fields[name].error_messages.update(
+                {"invalid": "Give a whole number.", "min_value": "Counts cannot be negative."}
+            )
+
+    def to_data(self) -> TallyData:
+        n = [self.cleaned_data.get(name) or 0 for name in self.COUNTS]
+        return TallyData(tuple(n[:4]), n[4], self.cleaned_data.get("comment") or "")
+
+
+class NoteForm(forms.Form):
+    question = forms.CharField(max_length=10, widget=forms.HiddenInput)
+    note = LimitedTextField(
+        max_length=services.NOTE_MAX,
+        label="Officers' note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the officers' rating stands, or what you will check. It goes into the audit's history.",
+    )

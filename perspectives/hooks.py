@@ -1,0 +1,112 @@
+"""What perspectives add to the audit's page, its approval, its PDF report and the dashboard,
+through ``audits.extensions`` (audits does not import this app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audits import extensions
+from audits.extensions import Panel
+from audits.models import Audit, AuditStatus
+
+from . import permissions
+from .comparison import Comparison, FactorGap, comparison, comparisons, factor_gaps
+from .models import Perspective
+from .permissions import PerspectiveAction
+
+
+def unexplained_divergences(audit: Audit) -> list[str]:
+    """The approval check: every divergence needs an officer's note first."""
+    if not Perspective.objects.filter(audit=audit).exists():
+        return []
+    missing = comparison(audit).unexplained
+    if not missing:
+        return []
+    codes = ", ".join(q.code for q in missing)
+    return [
+        f"{len(missing)} question{'s' if len(missing) != 1 else ''} ({codes}) "
+        f"{'are' if len(missing) != 1 else 'is'} rated two levels or more apart by the officers and another "
+        "perspective, without an officer's note saying why. An officer writes the note on the Perspectives page."
+    ]
+
+
+@dataclass(frozen=True)
+class AuditPanel:
+    audit: Audit
+    compared: Comparison
+    may_invite: bool
+    may_rate: bool
+    may_explain: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.audit.status != AuditStatus.APPROVED
+
+
+def audit_panel(request, audit: Audit) -> Panel:
+    user, council_id = request.user, audit.council_id
+    return Panel(
+        "perspectives/panel.html",
+        AuditPanel(
+            audit,
+            comparison(audit),
+            permissions.may(user, PerspectiveAction.INVITE, council_id),
+            permissions.may(user, PerspectiveAction.RATE, council_id),
+            permissions.may(user, PerspectiveAction.EXPLAIN, council_id),
+        ),
+    )
+
+
+def report_section(audit: Audit) -> Panel | None:
+    compared = comparison(audit)
+    if not compared.views:
+        return None
+    return Panel("perspectives/report_section.html", compared, "Where perspectives disagree", "perspectives")
+
+
+@dataclass(frozen=True)
+class DashboardGaps:
+    gaps: list[FactorGap]
+    audits: int  # approved audits counted
+    with_perspectives: int  # of which have another perspective shown
+
+    @property
+    def any(self) -> bool:
+        return any(g.audits for g in self.gaps)
+
+
+def _gaps(audit_ids) -> DashboardGaps:
+    audits = list(Audit.objects.filter(pk__in=list(audit_ids)).order_by())
+    compared = comparisons(audits).values() if audits else []
+    return DashboardGaps(factor_gaps(compared), len(audits), sum(1 for c in compared if c.shown_views))
+
+
+def dashboard_panel(council, audit_ids) -> Panel:
+    return Panel("perspectives/dashboard_panel.html", _gaps(audit_ids))
+
+
+def dashboard_csv_rows(council, audit_ids) -> list[list[str]]:
+    def fmt(value):
+        return "" if value is None else f"{value:.1f}"
+
+    return [
+        [
+            "perspectives",
+            "officers and others",
+            "",
+            g.label,
+            fmt(g.others),
+            f"officers {fmt(g.officers)}; gap {fmt(g.gap)}; {g.audits} audits" if g.audits else "no other perspective",
+        ]
+        for g in _gaps(audit_ids).gaps
+    ]
+
+
+def register() -> None:
+    extensions.register(
+        approval_check=unexplained_divergences,
+        audit_panel=audit_panel,
+        report_section=report_section,
+        dashboard_panel=dashboard_panel,
+        dashboard_csv_rows=dashboard_csv_rows,
+    )
