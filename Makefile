@@ -21,6 +21,7 @@ demo: $(BIN)/.installed
 	scripts/apt-ensure $$(cat scripts/debian-packages.txt)
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py migrate --no-input
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo_perspectives
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "CLEAR Audit demo: http://127.0.0.1:$(PORT)/  (logins in README.md, password clear-demo; Ctrl+C to stop)"
 	@# The background task worker (renders report bundles) runs beside the web server and stops with it.

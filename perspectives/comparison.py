@@ -117,6 +117,13 @@ class PerspectiveView:
         return self.perspective.get_kind_display()
 
     @property
+    def label(self) -> str:
+        """Its name, with its kind unless the name says it already ("Councillors")."""
+        if self.name.casefold() == self.kind_label.casefold():
+            return self.name
+        return f"{self.name} ({self.kind_label.lower()})"
+
+    @property
     def is_group(self) -> bool:
         """Answers from several people, shown as a median and spread."""
         return self.perspective.channel in (Channel.MEMBERS, Channel.WORKSHOP)
@@ -129,7 +136,7 @@ class PerspectiveView:
         return self.spreads.get(question_id) if self.shown else None
 
     def series(self) -> charts.Series:
-        return charts.Series(f"{self.name} ({self.kind_label.lower()})", self.scores)
+        return charts.Series(self.label, self.scores)
 
 
 @dataclass(frozen=True)

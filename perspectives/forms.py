@@ -25,7 +25,8 @@ def _end_of_day(day) -> datetime:
 
 
 class ExpiryField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"})
+    # A date input shows and sends ISO dates, whatever the page's language.
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -79,6 +80,14 @@ class InvitationForm(forms.Form):
 
 class NewLinkForm(forms.Form):
     expires_on = ExpiryField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"].help_text = (
+            f"Leave empty to keep the current date, or {settings.PERSPECTIVE_LINK_DAYS} days from today if that is "
+            "later. The link also closes when the audit is approved."
+        )
+
     email = forms.EmailField(label="E-mail the new link to (optional)", required=False, max_length=254)
 
     def expires_at(self) -> datetime | None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -419,4 +420,29 @@ def test_the_comparison_page_reads_a_fixed_number_of_queries(client_for, complet
         services.answers_save_by_councillor(
             audit=complete_audit, user=user, answers={q(complete_audit, "CD1"): services.RatingData(4, False, "")}
         )
+    assert count() == first
+
+
+def test_the_dashboards_perspectives_table_reads_a_fixed_number_of_queries(client_for, council, officer, manager):
+    from audits.models import Service
+
+    client = client_for(manager)
+
+    def approved_with_a_perspective(service):
+        audit = audit_services.audit_create(user=officer, council=council, service=service, period="2026/27")
+        audit = audit_services.audit_submit(audit=answer_all(audit, officer, rating=3), user=officer)
+        link_answers(invite(audit, manager), audit, {"CD1": 3, "CD2": 2})
+        return audit_services.audit_approve(audit=audit, user=manager)
+
+    def count():
+        cache.clear()  # the dashboard's body is cached: measure the making of it
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("audits:dashboard", args=[council.slug])).content.decode()
+        assert "Officers and other perspectives" in page
+        return len(ctx.captured_queries)
+
+    approved_with_a_perspective(Service.objects.create(council=council, name="Service 0"))
+    first = count()
+    for n in range(1, 4):
+        approved_with_a_perspective(Service.objects.create(council=council, name=f"Service {n}"))
     assert count() == first

@@ -94,7 +94,7 @@ def test_query_count_does_not_grow_with_services_audits_or_periods(
     # session, user, memberships, council, the audits' change stamp, services, periods, approved
     # audits, their scores, policy responses, interventions, the questions each addresses, work
     # in progress, the benchmark (one query); session expiry: savepoint, update, release
-    assert count() == before == 17
+    assert count() == before == 18  # 17, and one asking whether any audit counted has other perspectives
     # Unchanged since: the page's body comes from the cache (session, user, memberships,
     # council, stamp; session expiry).
     assert count() == 8

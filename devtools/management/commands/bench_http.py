@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -43,14 +44,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from audits import services
@@ -66,6 +69,7 @@ from audits.models import (
     Role,
 )
 from devtools.management.commands.generate_national import BENCH_NAME
+from perspectives.models import Invitation, Perspective, PerspectiveAnswer, WorkshopTally, token_hash
 
 BENCH_SLUG = slugify(BENCH_NAME)
 BENCH_USER = "bench-officer"
@@ -226,7 +230,10 @@ class Command(BaseCommand):
             f"cores; wrk: {connections} connections, {duration} s per row after a warm-up. Load average before: "
             f"{os.getloadavg()[0]:.2f}."
         )
-        rows = _rows(council, audit, connections)
+        compared, link = _compared_audit(council, manager or user)
+        rows = _rows(council, audit, connections, compared, link)
+        # The link page's own limit (PERSPECTIVE_LINK_RATE a minute per link) would answer wrk with 429s.
+        os.environ["PERSPECTIVE_LINK_RATE"] = "100000000"
         # Stopped with SIGTERM (not only Ctrl+C): leave through the `with` below, which stops gunicorn.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         with _Gunicorn(workers=workers, threads=threads) as server:
@@ -374,7 +381,94 @@ def _bench_officers(council: Council, like, count: int) -> list:
     return officers
 
 
-def _rows(council: Council, audit: Audit, connections: int) -> list[Page | OfficersRow]:
+#: The bench's invitation link (its token is stored hashed, like any other).
+BENCH_LINK = "bench-invitation-link-not-secret"
+
+
+def _compared_audit(council: Council, by) -> tuple[Audit, str]:
+    """An approved audit of the council with other perspectives beside the officers': five
+    councillors, three invited organisations and two workshops, each answering every question.
+    Made the first time; the link of one organisation, reopened, for the link page's row."""
+    audit = Audit.objects.approved().filter(council=council).order_by("-period", "service__name").first()
+    if audit is None:
+        raise CommandError(f"{council} has no approved audit to compare perspectives on: run `generate_national`.")
+    questions = list(Question.objects.filter(framework_id=audit.framework_id))
+    officers = dict(Answer.objects.filter(audit=audit).values_list("question_id", "rating"))
+    rng = random.Random(audit.pk)
+
+    def rating(question):
+        return max(1, min(4, (officers.get(question.pk) or 2) + rng.choice([-2, -1, 0, 0, 1])))
+
+    if not Perspective.objects.filter(audit=audit).exists():
+        with transaction.atomic():
+            councillors = Perspective.objects.create(
+                audit=audit, kind="councillors", channel="members", name="Councillors", created_by=by
+            )
+            User = get_user_model()
+            for n in range(1, 6):
+                user, _ = User.objects.get_or_create(username=f"bench-councillor-{n}")
+                Membership.objects.get_or_create(user=user, council=council, defaults={"role": Role.COUNCILLOR})
+                PerspectiveAnswer.objects.bulk_create(
+                    PerspectiveAnswer(perspective=councillors, question=q, user=user, rating=rating(q))
+                    for q in questions
+                )
+            for n in range(1, 4):
+                link = Perspective.objects.create(
+                    audit=audit, kind="community", channel="link", name=f"Bench organisation {n}", created_by=by
+                )
+                invitation = Invitation.objects.create(
+                    perspective=link,
+                    token_hash=token_hash(f"{BENCH_LINK}-{n}"),
+                    expires_at=timezone.now() + timedelta(days=365),
+                    created_by=by,
+                )
+                PerspectiveAnswer.objects.bulk_create(
+                    PerspectiveAnswer(
+                        perspective=link,
+                        question=q,
+                        invitation=invitation,
+                        rating=rating(q),
+                        comment="Seen at the forum",
+                    )
+                    for q in questions
+                )
+            for n in range(1, 3):
+                workshop = Perspective.objects.create(
+                    audit=audit,
+                    kind="residents",
+                    channel="workshop",
+                    name=f"Bench panel {n}",
+                    respondents=12,
+                    created_by=by,
+                )
+                WorkshopTally.objects.bulk_create(
+                    WorkshopTally(perspective=workshop, question=q, rated_2=4, rated_3=6, rated_4=2, entered_by=by)
+                    for q in questions
+                )
+    # The link page answers only while its audit takes answers: a copy of the audit's link on
+    # an open audit of the council (a draft), answered already, is what a respondent reopens.
+    draft = Audit.objects.filter(council=council, status__in=EDITABLE_STATUSES).order_by("-period", "pk").first()
+    if draft is None:
+        raise CommandError(f"{council} has no draft audit for the invitation link's row.")
+    if not Invitation.objects.filter(token_hash=token_hash(BENCH_LINK)).exists():
+        with transaction.atomic():
+            link = Perspective.objects.create(
+                audit=draft, kind="community", channel="link", name="Bench respondent", created_by=by
+            )
+            invitation = Invitation.objects.create(
+                perspective=link,
+                token_hash=token_hash(BENCH_LINK),
+                expires_at=timezone.now() + timedelta(days=3650),
+                created_by=by,
+            )
+            PerspectiveAnswer.objects.bulk_create(
+                PerspectiveAnswer(perspective=link, question=q, invitation=invitation, rating=2, comment="Seen")
+                for q in Question.objects.filter(framework_id=draft.framework_id)
+            )
+    return audit, BENCH_LINK
+
+
+def _rows(council: Council, audit: Audit, connections: int, compared: Audit, link: str) -> list[Page | OfficersRow]:
     step = reverse("audits:step", args=[audit.pk, FACTOR_SLUGS[STEP_FACTOR]])
     fields: list[tuple[str, str]] = [("version", str(audit.version)), ("next", "stay")]
     questions = list(
@@ -407,6 +501,8 @@ def _rows(council: Council, audit: Audit, connections: int) -> list[Page | Offic
         Page("council dashboard", reverse("audits:dashboard", args=[council.slug])),
         Page("scoring method page", reverse("audits:method")),
         Page("council reports page", reverse("audits:council-reports", args=[council.slug])),
+        Page("perspectives comparison (10 perspectives)", reverse("perspectives:overview", args=[compared.pk])),
+        Page("invitation link page (questions, answered)", reverse("perspectives:respond", args=[link])),
         # Again at the end: a busy machine (other processes) shows as two different baselines.
         Page(BASELINE_AGAIN, reverse("audits:about"), target=None),
     ]
