@@ -65,6 +65,8 @@ OTHER_STYLES: tuple[LineStyle, ...] = (
     LineStyle("#0b6e4f", "1 3", "triangle"),
     LineStyle("#6b4e00", "8 3 2 3", "diamond"),
     LineStyle("#3f3f9a", "3 3", "cross"),
+    LineStyle("#8a4b00", "10 2", "circle"),
+    LineStyle("#2b2b2b", "2 2 6 2", "square"),
 )
 
 
@@ -108,7 +110,7 @@ def radar(
 
     ``others`` are further views of the same audit (other perspectives), each an unfilled line
     told apart without colour: its own dash pattern and point shape (OTHER_STYLES), named in
-    the legend.
+    the legend. At most len(OTHER_STYLES) are drawn; the caller says so when it has more.
 
     A factor without a score is a gap in the shape, labelled "no score": never drawn at zero.
     The shape is filled only when every factor has a score; otherwise only the edges between

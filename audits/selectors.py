@@ -169,6 +169,7 @@ FIELD_LABELS = {
     "evidence_links": "Evidence links",
     "comment": "Comment",
     "reason": "Reason",
+    "note": "Note",
     "from_revision": "Reopened from revision",
     "as_revision": "Reopened as revision",
     "by_revision": "Superseded by revision",
@@ -219,7 +220,7 @@ def audit_history(audit: Audit, limit: int | None = None) -> tuple[int, list[His
                 FIELD_LABELS[n],
                 _shown_value(n, event.before.get(n)) if event.kind != EventKind.CREATED else "",
                 _shown_value(n, event.after.get(n)),
-                n in ("evidence_notes", "evidence_links", "comment", "reason"),
+                n in ("evidence_notes", "evidence_links", "comment", "reason", "note"),
             )
             for n in names
         ]

@@ -230,13 +230,25 @@ class Comparison:
         """Questions with a divergence and no officer's note: they hold up approval."""
         return [row.question for row in self.diverging_questions if row.note is None or not row.note.note.strip()]
 
+    @property
+    def charted_views(self) -> list[PerspectiveView]:
+        """The perspectives on the radar: those with a score, as many as it has line styles."""
+        return [v for v in self.shown_views if any(s is not None for s in v.scores.values())][
+            : len(charts.OTHER_STYLES)
+        ]
+
+    @property
+    def views_off_chart(self) -> list[PerspectiveView]:
+        charted = self.charted_views
+        return [v for v in self.shown_views if v not in charted]
+
     def radar(self, *, id_prefix: str = "perspectives-radar") -> SafeString:
         officers = charts.Series("Officers (the audit's score)", {f.factor: f.officers for f in self.factors})
         return charts.radar(
             officers,
             title=f"CLEAR profile of {self.audit.scope_label}, {self.audit.period}, by perspective",
             id_prefix=id_prefix,
-            others=[v.series() for v in self.shown_views if any(s is not None for s in v.scores.values())],
+            others=[v.series() for v in self.charted_views],
         )
 
 

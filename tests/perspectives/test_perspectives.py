@@ -333,6 +333,8 @@ def test_a_manager_cannot_approve_while_a_divergence_has_no_note(client_for, com
         assert response.status_code == 302
     event = AuditEvent.objects.filter(audit=submitted, kind=EventKind.DIVERGENCE_NOTE).first()
     assert event is not None and event.after == {"note": "LT1: the tenants use the hall weekly"}
+    history = officer_client.get(reverse("audits:history", args=[submitted.pk])).content.decode()
+    assert "Divergence explained" in history and "CD1: the tenants use the hall weekly" in history
     client = client_for(manager)
     response = client.post(
         reverse("audits:review", args=[submitted.pk]), {"decision": "approve", "version": submitted.version}
@@ -446,3 +448,17 @@ def test_the_dashboards_perspectives_table_reads_a_fixed_number_of_queries(clien
     for n in range(1, 4):
         approved_with_a_perspective(Service.objects.create(council=council, name=f"Service {n}"))
     assert count() == first
+
+
+def test_every_perspective_with_a_score_is_on_the_chart_or_named_beside_it(client_for, complete_audit, manager):
+    can_do = Question.objects.filter(framework=complete_audit.framework, factor="can_do")
+    names = [f"Group {n}" for n in range(8)]
+    for name in names:
+        link_answers(invite(complete_audit, manager, name=name), complete_audit, {q.code: 3 for q in can_do})
+    c = cmp.comparison(complete_audit)
+    radar = str(c.radar())
+    page = client_for(manager).get(reverse("perspectives:overview", args=[complete_audit.pk])).content.decode()
+    for name in names:
+        on_chart = f"{name} (community organisation)" in radar
+        assert on_chart != (name in [v.name for v in c.views_off_chart]), name
+    assert c.views_off_chart and "Not on the chart" in page
