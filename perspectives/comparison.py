@@ -11,6 +11,11 @@
 - A **resident group** (PRIVATE_GROUP_KINDS) with fewer respondents than
   settings.PERSPECTIVE_MIN_GROUP is not shown at all ("too few responses to show"): no
   median, spread, score, divergence or comment, so that no one's answer can be picked out.
+  In a workshop of such a group that is shown, a question that fewer than that many
+  participants answered is left out the same way.
+- An officer's **note** explains the divergences it was written for (``Divergence.key``); one
+  that appears or changes afterwards (a new perspective, a changed answer) needs it looked at
+  again, and holds up approval until then.
 - The officers' rating remains the audit's score; nothing here changes it.
 
 Everything is read in a fixed number of queries, for one audit or many (``comparisons``).
@@ -163,6 +168,11 @@ class Divergence:
     def comments(self) -> tuple[str, ...]:
         return self.view.spreads[self.question.pk].comments
 
+    @property
+    def key(self) -> str:
+        """What a note on it covers: the perspective, its median and the officers' rating."""
+        return f"{self.view.perspective.pk}:{level_text(self.value)}:{self.officers}"
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -177,6 +187,13 @@ class QuestionRow:
     officers: Answer | None
     cells: tuple[Cell, ...]
     note: DivergenceNote | None
+    #: The perspectives whose divergence here no note covers yet (all of them without a note).
+    uncovered: tuple[str, ...] = ()
+
+    @property
+    def note_is_stale(self) -> bool:
+        """A note exists, but a divergence appeared or changed since it was written."""
+        return self.note is not None and bool(self.uncovered)
 
     @property
     def diverges(self) -> bool:
@@ -227,8 +244,8 @@ class Comparison:
 
     @property
     def unexplained(self) -> list[Question]:
-        """Questions with a divergence and no officer's note: they hold up approval."""
-        return [row.question for row in self.diverging_questions if row.note is None or not row.note.note.strip()]
+        """Questions with a divergence no officer's note covers: they hold up approval."""
+        return [row.question for row in self.diverging_questions if row.uncovered]
 
     @property
     def charted_views(self) -> list[PerspectiveView]:
@@ -254,6 +271,13 @@ class Comparison:
 
 def is_shown(perspective: Perspective, respondents: int) -> bool:
     return perspective.kind not in PRIVATE_GROUP_KINDS or respondents >= settings.PERSPECTIVE_MIN_GROUP
+
+
+def _enough_per_question(perspective: Perspective, spreads: dict[int, Spread]) -> dict[int, Spread]:
+    """A resident group's workshop: the questions enough participants answered to show."""
+    if perspective.kind not in PRIVATE_GROUP_KINDS or perspective.channel != Channel.WORKSHOP:
+        return spreads
+    return {pk: s for pk, s in spreads.items() if s.rated + s.dont_know >= settings.PERSPECTIVE_MIN_GROUP}
 
 
 def _factor_scores(spreads: dict[int, Spread], questions: list[Question]) -> dict[str, float | None]:
@@ -311,7 +335,7 @@ def comparisons(audits: Iterable[Audit]) -> dict[int, Comparison]:
         for p in by_audit[audit.pk]:
             p.audit = audit  # read by the invitation's state, without a query per perspective
             respondents = len(councillors[p.pk]) if p.channel == Channel.MEMBERS else p.respondents
-            mine = dict(spreads[p.pk]) if p.pk in spreads else {}
+            mine = _enough_per_question(p, dict(spreads[p.pk]) if p.pk in spreads else {})
             shown = is_shown(p, respondents)
             scores = _factor_scores(mine, questions) if shown else dict.fromkeys(FACTOR_ORDER)
             views.append(PerspectiveView(p, respondents, shown, mine, scores))
@@ -324,7 +348,7 @@ def _compare(audit, questions, views, officers, stored, notes) -> Comparison:
     question_rows, divergences = [], []
     for q in questions:
         officer = officers.get(q.pk)
-        cells = []
+        cells, mine = [], []
         for view in shown:
             spread = view.spreads.get(q.pk)
             median = spread.median if spread else None
@@ -335,9 +359,13 @@ def _compare(audit, questions, views, officers, stored, notes) -> Comparison:
                 and abs(median - officer.rating) >= DIVERGENCE_LEVELS
             )
             if diverges:
-                divergences.append(Divergence(q, officer.rating, view, median))
+                mine.append(Divergence(q, officer.rating, view, median))
             cells.append(Cell(view, spread, diverges))
-        question_rows.append(QuestionRow(q, officer, tuple(cells), notes.get(q.pk)))
+        note = notes.get(q.pk)
+        covered = set(note.covers) if note is not None else set()
+        uncovered = tuple(d.view.name for d in mine if d.key not in covered)
+        divergences += mine
+        question_rows.append(QuestionRow(q, officer, tuple(cells), note, uncovered))
     position = {q.pk: i for i, q in enumerate(questions)}
     divergences.sort(key=lambda d: (-d.size, position[d.question.pk], d.view.perspective.pk))
     factors = [FactorRow(f, stored.get(f), tuple(v.scores.get(f) for v in shown)) for f in FACTOR_ORDER]

@@ -114,14 +114,19 @@ def level_choices(question: Question) -> list[tuple[str, str]]:
 
 
 class RatingForm(forms.Form):
-    """One question, as a respondent answers it: a level, "don't know", and a comment."""
+    """One question, as a respondent answers it: a level, "don't know", and a comment.
 
-    choice = forms.ChoiceField(required=False, widget=forms.RadioSelect)
+    The page carries each field's value as it was shown (``initial-…``, show_hidden_initial),
+    so that a page saved whole changes only what was changed on it, not answers saved since
+    through another page (has_changed)."""
+
+    choice = forms.ChoiceField(required=False, widget=forms.RadioSelect, show_hidden_initial=True)
     comment = LimitedTextField(
         max_length=services.COMMENT_MAX,
         required=False,
         label="Comment (optional)",
         widget=forms.Textarea(attrs={"rows": 2}),
+        show_hidden_initial=True,
     )
 
     def __init__(self, *args, question: Question, initial_answer=None, **kwargs):

@@ -202,6 +202,12 @@ class DivergenceNote(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="divergence_notes")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     note = models.TextField()
+    covers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The divergences the note was written for (perspective, its median, the officers' rating): "
+        "a divergence that appears or changes afterwards needs the note looked at again.",
+    )
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
 

@@ -14,10 +14,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from audits.models import Audit, AuditEvent, AuditStatus, EventKind, Question
 
+from .comparison import comparison
 from .models import (
     Channel,
     DivergenceNote,
@@ -63,8 +66,9 @@ def _clean_name(audit: Audit, name: str, *, exclude: int | None = None) -> str:
         raise ValidationError(
             {"name": f"“{COUNCILLORS_NAME}” is the name of the councillors' own perspective: choose another."}
         )
-    taken = Perspective.objects.filter(audit=audit, name__iexact=name).exclude(pk=exclude)
-    if taken.exists():
+    # The same comparison as the database's unique constraint (on Lower(name)).
+    taken = Perspective.objects.annotate(lower=Lower("name")).filter(audit=audit, lower=Lower(Value(name)))
+    if taken.exclude(pk=exclude).exists():
         raise ValidationError({"name": f"This audit already has a perspective named “{name}”: choose another name."})
     return name
 
@@ -102,6 +106,17 @@ def _lock(audit: Audit) -> Audit:
     return Audit.objects.select_for_update().get(pk=audit.pk)
 
 
+def _create_perspective(**fields) -> Perspective:
+    """A new perspective; a name taken meanwhile is a message, not a server error."""
+    try:
+        with transaction.atomic():
+            return Perspective.objects.create(**fields)
+    except IntegrityError:
+        raise ValidationError(
+            {"name": f"This audit already has a perspective named “{fields['name']}”: choose another name."}
+        ) from None
+
+
 @transaction.atomic
 def invitation_create(
     *, audit: Audit, user, kind: str, name: str, respondents: int = 1, expires_at: datetime | None = None
@@ -112,7 +127,7 @@ def invitation_create(
     if kind not in PerspectiveKind.values or kind == PerspectiveKind.COUNCILLORS:
         raise ValidationError({"kind": "Councillors rate while signed in; choose another kind for an invitation."})
     now = timezone.now()
-    perspective = Perspective.objects.create(
+    perspective = _create_perspective(
         audit=locked,
         kind=kind,
         channel=Channel.LINK,
@@ -320,7 +335,7 @@ def workshop_create(*, audit: Audit, user, kind: str, name: str, participants: i
     _require_open_audit(locked)
     if kind not in PerspectiveKind.values or kind == PerspectiveKind.COUNCILLORS:
         raise ValidationError({"kind": "Councillors rate while signed in; choose another kind for a workshop."})
-    perspective = Perspective.objects.create(
+    perspective = _create_perspective(
         audit=locked,
         kind=kind,
         channel=Channel.WORKSHOP,
@@ -398,10 +413,12 @@ def divergence_note_save(*, audit: Audit, question: Question, user, note: str) -
         raise ValidationError({"note": f"Notes have at most {NOTE_MAX:,} characters; this one has {len(note):,}."})
     row = DivergenceNote.objects.select_for_update().filter(audit=locked, question=question).first()
     before = row.note if row else ""
-    if row is not None and row.note == note:
+    # The divergences the note now answers for: saving it again confirms it for new ones.
+    covers = sorted(d.key for d in comparison(locked).divergences_of(question.pk))
+    if row is not None and row.note == note and sorted(row.covers) == covers:
         return row
     row = row or DivergenceNote(audit=locked, question=question, written_by=user)
-    row.note, row.written_by, row.written_at = note, user, timezone.now()
+    row.note, row.covers, row.written_by, row.written_at = note, covers, user, timezone.now()
     row.save()
     AuditEvent.objects.create(
         audit=locked,

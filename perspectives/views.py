@@ -4,6 +4,7 @@ that link's questions and nothing else."""
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -147,7 +148,7 @@ def invitation(request: HttpRequest, pk: int, invitation_id: int) -> HttpRespons
         request.session.modified = True
         if token_hash(token) != inv.token_hash:  # replaced since by another new link
             token = None
-    return render(
+    response = render(
         request,
         "perspectives/invitation.html",
         {
@@ -159,6 +160,8 @@ def invitation(request: HttpRequest, pk: int, invitation_id: int) -> HttpRespons
             "answered": selectors.answered_count(inv.perspective.answers.all()),
         },
     )
+    response["Cache-Control"] = "no-store"  # it may show the link
+    return response
 
 
 @require_POST
@@ -199,8 +202,10 @@ def _rating_forms(request: HttpRequest, questions, answers, *, bound: bool) -> l
 
 
 def _posted(request: HttpRequest, forms: list[RatingForm]) -> list[RatingForm]:
-    """The questions whose fields this request carries (one for an autosave, all for the button)."""
-    return [f for f in forms if any(name.startswith(f.prefix + "-") for name in request.POST)]
+    """The questions this request changes: of those whose fields it carries (one for an
+    autosave, all for the button), the ones that differ from what the page was built from, so
+    that a page saved whole does not write back answers someone else changed since."""
+    return [f for f in forms if any(name.startswith(f.prefix + "-") for name in request.POST) and f.has_changed()]
 
 
 def _rating_page(request, *, audit, questions, answers, save, template: str, context: dict) -> HttpResponse:
@@ -216,8 +221,13 @@ def _rating_page(request, *, audit, questions, answers, save, template: str, con
             except services.PerspectiveClosedError as exc:
                 if _wants_json(request):
                     return JsonResponse({"saved": False, "closed": True, "message": exc.messages[0]}, status=409)
-                messages.error(request, exc.messages[0])
-                return render(request, template, {**context, "closed": True, "groups": []}, status=409)
+                messages.error(request, exc.messages[0] + " What you typed is below, to copy; it was not saved.")
+                return render(
+                    request,
+                    template,
+                    {**context, "closed": True, "unsaved": _typed(posted)},
+                    status=409,
+                )
             except ValidationError as exc:
                 if _wants_json(request):
                     return JsonResponse(
@@ -269,10 +279,27 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _link_problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
+def _typed(forms) -> list[tuple[str, str]]:
+    """(question code, comment) of what was typed into forms that could not be saved."""
+    return [
+        (f.question.code, f.data.get(f.add_prefix("comment"), "")) for f in forms if f.data.get(f.add_prefix("comment"))
+    ]
+
+
+def _link_problem(request: HttpRequest, message: str, status: int, unsaved=()) -> HttpResponse:
+    """A link that takes no answers (now): 410 closed, 404 not a link, 429 too many requests.
+    Comments typed into a page whose link closed meanwhile come back, to copy."""
     if _wants_json(request):
-        return JsonResponse({"saved": False, "closed": True, "message": message}, status=status)
-    return render(request, "perspectives/link_problem.html", {"message": message}, status=status)
+        return JsonResponse({"saved": False, "closed": status == 410, "message": message}, status=status)
+    return render(request, "perspectives/link_problem.html", {"message": message, "unsaved": unsaved}, status=status)
+
+
+def _posted_comments(request: HttpRequest) -> list[tuple[str, str]]:
+    return [
+        (name.removesuffix("-comment"), value)
+        for name, value in request.POST.items()
+        if name.endswith("-comment") and value.strip()
+    ][:100]
 
 
 @login_not_required
@@ -280,7 +307,7 @@ def _link_problem(request: HttpRequest, message: str, status: int) -> HttpRespon
 def respond(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation link opens: the audit's questions, and nothing else."""
     inv = services.invitation_for_token(token)
-    address = request.META.get("REMOTE_ADDR", "")
+    address = get_client_ip_address(request) or ""  # behind a proxy: the client's, as for login throttling
     key, limit = (
         (f"link:{inv.pk}", settings.PERSPECTIVE_LINK_RATE)
         if inv
@@ -301,7 +328,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         )
     state = inv.state()
     if state != InvitationState.OPEN:
-        return _link_problem(request, services.closed_message(state), 410)
+        unsaved = _posted_comments(request) if request.method == "POST" else ()
+        return _link_problem(request, services.closed_message(state), 410, unsaved)
     perspective = inv.perspective
     audit = perspective.audit
     response = _rating_page(
@@ -313,7 +341,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         template="perspectives/respond.html",
         context={"audit": audit, "perspective": perspective, "inv": inv, "closed": False},
     )
-    response["Referrer-Policy"] = "no-referrer"  # the link is a secret: never pass it on
+    # The link is a secret: not kept in caches (SECURE_REFERRER_POLICY already keeps it from other sites).
     response["Cache-Control"] = "no-store"
     return response
 

@@ -6,6 +6,9 @@
  * - Each question's status line says "Saved" or why not; the count of answered questions
  *   follows. A question that failed to save stays marked and is sent again with the next
  *   change or by the "Save my answers" button, which saves the whole page without JavaScript too.
+ * - One request per question at a time: a change made while one is on its way is sent when it
+ *   returns, so the last change is the one kept (arrowing through the levels sends no flood).
+ * - Too many requests (429): the question stays unsaved and goes again after the wait.
  * - Leaving the page with unsaved changes asks first.
  * - When the link has closed meanwhile (the audit approved, the link revoked or expired), the
  *   page says so and stops saving; what was typed stays on screen to copy.
@@ -19,6 +22,8 @@
   const DELAY_MS = 1200;
   const dirty = new Set();
   const timers = new Map();
+  const inFlight = new Set(); // questions with a request on its way
+  const again = new Set(); // questions changed while their request was on its way
   let closed = false;
 
   function fieldset(prefix) {
@@ -40,15 +45,30 @@
     count.textContent = String(n);
   }
 
+  function settle(prefix) {
+    inFlight.delete(prefix);
+    if (again.has(prefix)) {
+      again.delete(prefix);
+      save(prefix);
+    }
+  }
+
   function save(prefix) {
     if (closed) return;
     clearTimeout(timers.get(prefix));
+    if (inFlight.has(prefix)) {
+      again.add(prefix);
+      return;
+    }
+    inFlight.add(prefix);
     const body = new FormData();
     body.append("csrfmiddlewaretoken", form.querySelector('input[name="csrfmiddlewaretoken"]').value);
     for (const [name, value] of new FormData(form)) {
-      if (name.startsWith(prefix + "-")) body.append(name, value);
+      if (name.startsWith(prefix + "-") || name.startsWith("initial-" + prefix + "-")) body.append(name, value);
     }
     if (!body.has(prefix + "-comment")) body.append(prefix + "-comment", "");
+    // What this request saves becomes what the page holds as saved (its initial-… fields).
+    const sent = { choice: body.get(prefix + "-choice") || "", comment: body.get(prefix + "-comment") || "" };
     status(prefix, "Saving…", "saving");
     dirty.delete(prefix);
     fetch(window.location.pathname, {
@@ -59,25 +79,34 @@
     })
       .then(function (response) {
         return response.json().then(function (data) {
-          return { ok: response.ok, data: data };
+          return { ok: response.ok, status: response.status, wait: response.headers.get("Retry-After"), data: data };
         });
       })
       .then(function (result) {
         if (result.ok && result.data.saved) {
-          status(prefix, result.data.message, "saved");
+          form.querySelector('input[name="initial-' + prefix + '-choice"]').value = sent.choice;
+          form.querySelector('input[name="initial-' + prefix + '-comment"]').value = sent.comment;
+          if (!again.has(prefix)) status(prefix, result.data.message, "saved");
           updateCount();
-          return;
+        } else {
+          dirty.add(prefix);
+          status(prefix, result.data.message || "Not saved.", "error");
+          if (result.data.closed) {
+            closed = true;
+            if (overall) overall.textContent = result.data.message + " Your last changes stay on this page to copy.";
+          } else if (result.status === 429) {
+            const seconds = parseInt(result.wait, 10) || 30;
+            setTimeout(function () {
+              if (dirty.has(prefix)) save(prefix);
+            }, seconds * 1000);
+          }
         }
-        if (!dirty.has(prefix)) dirty.add(prefix);
-        status(prefix, result.data.message || "Not saved.", "error");
-        if (result.data.closed) {
-          closed = true;
-          if (overall) overall.textContent = result.data.message + " Your last changes stay on this page to copy.";
-        }
+        settle(prefix);
       })
       .catch(function () {
         dirty.add(prefix);
         status(prefix, "Not saved: no connection. It will be sent with your next change, or press “Save my answers”.", "error");
+        settle(prefix);
       });
   }
 

@@ -10,7 +10,9 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,7 @@ from pypdf import PdfReader
 
 from audits import services as audit_services
 from audits.models import Answer, AuditEvent, AuditStatus, EventKind, Question
+from audits.reports.data import build_audit_report
 from perspectives import comparison as cmp
 from perspectives import services
 from perspectives.models import Channel, Invitation, Perspective, PerspectiveAnswer, PerspectiveKind, WorkshopTally
@@ -121,6 +124,8 @@ def test_a_resident_group_below_the_threshold_is_not_shown_at_all(client_for, co
     page = client_for(officer).get(reverse("perspectives:overview", args=[complete_audit.pk])).content.decode()
     assert "too few responses to show" in page
     assert "All said the hall is great" not in page
+    pdf = _pdf_text(client_for(officer).get(reverse("audits:report", args=[complete_audit.pk])).content)
+    assert "too few responses" in pdf and "All said the hall is great" not in pdf
     # From five participants it shows, with its median and spread.
     services.workshop_save(
         perspective=workshop,
@@ -376,12 +381,8 @@ def test_the_pdf_has_the_perspectives_section_before_the_factor_detail(client_fo
         audit=complete_audit, question=q(complete_audit, "CD1"), user=officer, note="Booked out by one group"
     )
     text = _pdf_text(client_for(manager).get(reverse("audits:report", args=[complete_audit.pk])).content)
-    section = (
-        text.index("Where perspectives disagree\n")
-        if "Where perspectives disagree\n" in text
-        else text.rindex("Where perspectives disagree")
-    )
-    assert section < text.rindex("Can do")
+    html = render_to_string("reports/audit.html", {"report": build_audit_report(complete_audit)})
+    assert 0 < html.index('id="perspectives"') < html.index('id="factor-can_do"') < html.index('id="method"')
     assert "Riverside Tenants" in text and "Hall open every evening" in text and "Booked out by one group" in text
     assert "2 levels higher" in text
 
@@ -462,3 +463,83 @@ def test_every_perspective_with_a_score_is_on_the_chart_or_named_beside_it(clien
         on_chart = f"{name} (community organisation)" in radar
         assert on_chart != (name in [v.name for v in c.views_off_chart]), name
     assert c.views_off_chart and "Not on the chart" in page
+
+
+def test_a_note_covers_the_divergences_it_was_written_for_and_a_new_one_needs_it_again(
+    complete_audit, officer, manager
+):
+    link_answers(invite(complete_audit, manager, name="First group"), complete_audit, {"CD1": 4})
+    services.divergence_note_save(audit=complete_audit, question=q(complete_audit, "CD1"), user=officer, note="Checked")
+    assert cmp.comparison(complete_audit).unexplained == []
+    # Another perspective diverges on the same question afterwards: the note must be looked at again.
+    link_answers(invite(complete_audit, manager, name="Second group"), complete_audit, {"CD1": 4})
+    c = cmp.comparison(complete_audit)
+    assert [x.code for x in c.unexplained] == ["CD1"] and c.questions[0].uncovered == ("Second group",)
+    # Saving it again, unchanged, confirms it for both.
+    services.divergence_note_save(audit=complete_audit, question=q(complete_audit, "CD1"), user=officer, note="Checked")
+    assert cmp.comparison(complete_audit).unexplained == []
+
+
+def test_a_workshop_question_answered_by_too_few_is_left_out(complete_audit, officer, settings):
+    settings.PERSPECTIVE_MIN_GROUP = 5
+    workshop = services.workshop_create(
+        audit=complete_audit, user=officer, kind=PerspectiveKind.RESIDENTS, name="Panel", participants=8
+    )
+    services.workshop_save(
+        perspective=workshop,
+        user=officer,
+        participants=8,
+        name="Panel",
+        tallies={
+            q(complete_audit, "CD1"): services.TallyData((0, 0, 0, 1), 0, "Only I came to this part"),
+            q(complete_audit, "CD2"): services.TallyData((0, 0, 2, 4), 0, ""),
+        },
+    )
+    view = cmp.comparison(complete_audit).views[0]
+    assert (
+        view.shown and q(complete_audit, "CD1").pk not in view.spreads and q(complete_audit, "CD2").pk in view.spreads
+    )
+    assert [d.question.code for d in cmp.comparison(complete_audit).divergences] == ["CD2"]
+
+
+def test_saving_the_whole_page_keeps_answers_someone_else_changed_since(client, complete_audit, manager):
+    new = invite(complete_audit, manager)
+    page_as_loaded = client.get(respond_url(new.token))
+    assert page_as_loaded.status_code == 200
+    # Meanwhile, another member of the organisation answers CD2 through the same link.
+    link_answers(new, complete_audit, {"CD2": 1}, comment="Bus fares")
+    # The first page, saved whole as a browser sends it (CD2 empty, as it was loaded, and the
+    # values it showed in its initial-… fields), with CD1 chosen: CD2 stays as answered.
+    html = page_as_loaded.content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(initial-[^"]+)" value="([^"]*)"', html))
+    fields |= {name: "" for name in re.findall(r'<textarea[^>]* name="([^"]+-comment)"', html)}
+    assert "initial-CD2-choice" in fields and "CD2-comment" in fields
+    response = client.post(respond_url(new.token), {**fields, "CD1-choice": "3"})
+    assert response.status_code == 302
+    assert sorted(PerspectiveAnswer.objects.values_list("question__code", "rating", "comment")) == [
+        ("CD1", 3, ""),
+        ("CD2", 1, "Bus fares"),
+    ]
+
+
+def test_too_many_requests_is_not_a_closed_link(client, audit, manager, settings):
+    settings.PERSPECTIVE_LINK_RATE = 1
+    new = invite(audit, manager)
+    client.get(respond_url(new.token))
+    response = client.post(respond_url(new.token), {"CD1-choice": "3"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 429 and response.json()["closed"] is False and response["Retry-After"]
+
+
+def test_comments_typed_into_a_page_whose_link_closed_meanwhile_come_back(client, audit, manager):
+    new = invite(audit, manager)
+    services.invitation_revoke(invitation=new.invitation, user=manager)
+    response = client.post(respond_url(new.token), {"CD1-choice": "3", "CD1-comment": "Our long answer"})
+    assert response.status_code == 410 and "Our long answer" in response.content.decode()
+    assert not PerspectiveAnswer.objects.exists()
+
+
+def test_a_name_differing_only_in_case_is_refused_with_a_message(audit, manager):
+    invite(audit, manager, name="Riverside Tenants")
+    with pytest.raises(ValidationError) as refused:
+        invite(audit, manager, name="RIVERSIDE tenants")
+    assert "already has a perspective named" in str(refused.value)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -108,6 +109,10 @@ class Command(BaseCommand):
     help = "Add councillors', community organisations' and workshops' perspectives to the demo audits (idempotent)."
 
     def handle(self, *args, **options):
+        if not (settings.DEMO or settings.DEBUG or settings.DEVTOOLS):
+            raise CommandError(
+                "Demo data only: its invitation links have guessable tokens. Run it with CLEARAUDIT_DEMO=1 (make demo)."
+            )
         links = []
         with transaction.atomic():
             self._councillors()
@@ -250,11 +255,13 @@ class Command(BaseCommand):
 
     def _explain_all(self, audit, officer, leave: int = 0):
         """An officer's note on every divergence but the last ``leave`` (approval needs them all)."""
-        questions = [row.question for row in comparison(audit).diverging_questions]
+        compared = comparison(audit)
+        questions = [row.question for row in compared.diverging_questions]
         for question in questions[: len(questions) - leave]:
             note = DivergenceNote.objects.create(
                 audit=audit,
                 question=question,
+                covers=sorted(d.key for d in compared.divergences_of(question.pk)),
                 note="Checked with the engagement team: our rating rests on the consultation register; "
                 "we will test it with the group at the next forum.",
                 written_by=officer,
