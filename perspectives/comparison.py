@@ -26,11 +26,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.utils.safestring import SafeString
 
-from audits import charts, scoring
+from audits import charts, question_bank, scoring
 from audits.factors import FACTOR_ORDER, Factor
 from audits.models import Answer, Audit, FactorScore, Question
 
@@ -77,19 +78,20 @@ class Spread:
     dont_know: int = 0
     comments: tuple[str, ...] = ()
 
-    @property
+    # Cached: a page reads each many times (cached_property writes past the frozen dataclass).
+    @cached_property
     def rated(self) -> int:
         return sum(self.counts)
 
-    @property
+    @cached_property
     def median(self) -> float | None:
         return median_of(self.counts)
 
-    @property
+    @cached_property
     def low(self) -> int | None:
         return next((level for level, n in enumerate(self.counts, start=1) if n), None)
 
-    @property
+    @cached_property
     def high(self) -> int | None:
         return next((level for level, n in reversed(list(enumerate(self.counts, start=1))) if n), None)
 
@@ -102,6 +104,25 @@ class Spread:
             self.dont_know + (times if dont_know else 0),
             self.comments + ((comment.strip(),) if comment.strip() else ()),
         )
+
+
+def answer_text(spread: Spread | None, is_group: bool) -> str:
+    """A perspective's answer to a question as shown: its rating, or for a group the median
+    with the spread (lowest to highest level given) and how many answered. Never one person's
+    rating inside a group."""
+    if spread is None or not (spread.rated or spread.dont_know):
+        return "–"
+    if not is_group:
+        return "don't know" if not spread.rated else level_text(spread.median)
+    if not spread.rated:
+        return f"{spread.dont_know} don't know"
+    text = f"median {level_text(spread.median)}"
+    if spread.low != spread.high:
+        text += f" ({spread.low}–{spread.high})"
+    text += f", {spread.rated} rated"
+    if spread.dont_know:
+        text += f", {spread.dont_know} don't know"
+    return text
 
 
 @dataclass(frozen=True)
@@ -128,7 +149,7 @@ class PerspectiveView:
             return self.name
         return f"{self.name} ({self.kind_label.lower()})"
 
-    @property
+    @cached_property
     def is_group(self) -> bool:
         """Answers from several people, shown as a median and spread."""
         return self.perspective.channel in (Channel.MEMBERS, Channel.WORKSHOP)
@@ -169,6 +190,12 @@ class Divergence:
         return self.view.spreads[self.question.pk].comments
 
     @property
+    def answer(self) -> str:
+        """The perspective's answer as shown: "rated 1", or a group's "median 2 (1–3), 6 rated"."""
+        text = answer_text(self.view.spreads[self.question.pk], self.view.is_group)
+        return text if self.view.is_group else f"rated {text}"
+
+    @property
     def key(self) -> str:
         """What a note on it covers: the perspective, its median and the officers' rating."""
         return f"{self.view.perspective.pk}:{level_text(self.value)}:{self.officers}"
@@ -180,6 +207,10 @@ class Cell:
     spread: Spread | None
     diverges: bool
 
+    @cached_property
+    def text(self) -> str:
+        return answer_text(self.spread, self.view.is_group)
+
 
 @dataclass(frozen=True)
 class QuestionRow:
@@ -189,6 +220,8 @@ class QuestionRow:
     note: DivergenceNote | None
     #: The perspectives whose divergence here no note covers yet (all of them without a note).
     uncovered: tuple[str, ...] = ()
+    #: The question's divergences, largest gap first.
+    divergences: tuple = ()
 
     @property
     def note_is_stale(self) -> bool:
@@ -291,7 +324,8 @@ def _factor_scores(spreads: dict[int, Spread], questions: list[Question]) -> dic
 
 
 def comparisons(audits: Iterable[Audit]) -> dict[int, Comparison]:
-    """The comparison of each audit, in seven queries whatever their number."""
+    """The comparison of each audit, in six queries whatever their number (the banks' questions
+    come from audits.question_bank, kept in memory)."""
     audits = list(audits)
     ids = [a.pk for a in audits]
     perspectives = list(
@@ -299,24 +333,35 @@ def comparisons(audits: Iterable[Audit]) -> dict[int, Comparison]:
         .select_related("invitation")
         .order_by("audit_id", "created_at", "pk")
     )
-    spreads: dict[int, dict[int, Spread]] = defaultdict(lambda: defaultdict(Spread))
+    # Per perspective and question: [count of 1, 2, 3, 4, don't know, comments], made into Spreads below.
+    tallies: dict[int, dict[int, list]] = defaultdict(dict)
     councillors: dict[int, set[int]] = defaultdict(set)
     rows = PerspectiveAnswer.objects.filter(perspective__audit_id__in=ids).order_by("answered_at", "pk")
-    for a in rows.values("perspective_id", "question_id", "user_id", "rating", "dont_know", "comment"):
-        by_question = spreads[a["perspective_id"]]
-        by_question[a["question_id"]] = by_question[a["question_id"]].add(a["rating"], a["dont_know"], a["comment"])
-        if a["user_id"] and (a["rating"] or a["dont_know"]):
-            councillors[a["perspective_id"]].add(a["user_id"])
+    for pid, qid, uid, rating, dont_know, comment in rows.values_list(
+        "perspective_id", "question_id", "user_id", "rating", "dont_know", "comment"
+    ):
+        t = tallies[pid].get(qid) or tallies[pid].setdefault(qid, [0, 0, 0, 0, 0, []])
+        if rating:
+            t[rating - 1] += 1
+        elif dont_know:
+            t[4] += 1
+        if comment.strip():
+            t[5].append(comment.strip())
+        if uid and (rating or dont_know):
+            councillors[pid].add(uid)
+    spreads: dict[int, dict[int, Spread]] = {
+        pid: {qid: Spread(tuple(t[:4]), t[4], tuple(t[5])) for qid, t in by_question.items()}
+        for pid, by_question in tallies.items()
+    }
     for t in WorkshopTally.objects.filter(perspective__audit_id__in=ids):
-        spreads[t.perspective_id][t.question_id] = Spread(
+        spreads.setdefault(t.perspective_id, {})[t.question_id] = Spread(
             t.counts, t.dont_know, (t.comment.strip(),) if t.comment.strip() else ()
         )
-    frameworks = {a.framework_id for a in audits}
-    questions_of: dict[int, list[Question]] = defaultdict(list)
-    for q in Question.objects.filter(framework_id__in=frameworks).order_by("order", "code"):
-        questions_of[q.framework_id].append(q)
+    questions_of = {f: question_bank.questions(f) for f in {a.framework_id for a in audits}}
     officers: dict[int, dict[int, Answer]] = defaultdict(dict)
-    for answer in Answer.objects.filter(audit_id__in=ids).order_by():
+    for answer in (
+        Answer.objects.filter(audit_id__in=ids).order_by().only("audit_id", "question_id", "rating", "dont_know")
+    ):
         officers[answer.audit_id][answer.question_id] = answer
     stored: dict[int, dict[str, float | None]] = defaultdict(dict)
     for fs in FactorScore.objects.filter(audit_id__in=ids).order_by().values("audit_id", "factor", "score"):
@@ -335,7 +380,7 @@ def comparisons(audits: Iterable[Audit]) -> dict[int, Comparison]:
         for p in by_audit[audit.pk]:
             p.audit = audit  # read by the invitation's state, without a query per perspective
             respondents = len(councillors[p.pk]) if p.channel == Channel.MEMBERS else p.respondents
-            mine = _enough_per_question(p, dict(spreads[p.pk]) if p.pk in spreads else {})
+            mine = _enough_per_question(p, dict(spreads.get(p.pk, {})))
             shown = is_shown(p, respondents)
             scores = _factor_scores(mine, questions) if shown else dict.fromkeys(FACTOR_ORDER)
             views.append(PerspectiveView(p, respondents, shown, mine, scores))
@@ -365,7 +410,8 @@ def _compare(audit, questions, views, officers, stored, notes) -> Comparison:
         covered = set(note.covers) if note is not None else set()
         uncovered = tuple(d.view.name for d in mine if d.key not in covered)
         divergences += mine
-        question_rows.append(QuestionRow(q, officer, tuple(cells), note, uncovered))
+        mine.sort(key=lambda d: -d.size)
+        question_rows.append(QuestionRow(q, officer, tuple(cells), note, uncovered, tuple(mine)))
     position = {q.pk: i for i, q in enumerate(questions)}
     divergences.sort(key=lambda d: (-d.size, position[d.question.pk], d.view.perspective.pk))
     factors = [FactorRow(f, stored.get(f), tuple(v.scores.get(f) for v in shown)) for f in FACTOR_ORDER]

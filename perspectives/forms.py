@@ -3,6 +3,7 @@ the rules about state live in ``perspectives.services``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -150,6 +151,40 @@ class RatingForm(forms.Form):
             rating=int(choice) if choice and choice != DONT_KNOW else None,
             dont_know=choice == DONT_KNOW,
             comment=self.cleaned_data.get("comment") or "",
+        )
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    """One question of a rating page as shown: its answer, what the page last saved (the
+    ``initial-…`` fields) and any message. Built from the saved answer to show the page, from a
+    refused form to show it again; rendered by the ``rating_fieldset`` tag (36 questions of
+    five choices each: the page is built in Python, not the template language, to stay fast)."""
+
+    question: Question
+    choice: str = ""
+    comment: str = ""
+    initial_choice: str = ""
+    initial_comment: str = ""
+    errors: tuple[str, ...] = ()
+
+    @classmethod
+    def of_answer(cls, question: Question, answer=None) -> RatingRow:
+        if answer is None:
+            return cls(question)
+        choice = DONT_KNOW if answer.dont_know else str(answer.rating or "")
+        return cls(question, choice, answer.comment, choice, answer.comment)
+
+    @classmethod
+    def of_form(cls, form: RatingForm) -> RatingRow:
+        data = form.data
+        return cls(
+            form.question,
+            data.get(form.add_prefix("choice"), ""),
+            data.get(form.add_prefix("comment"), ""),
+            data.get(form.add_initial_prefix(form.add_prefix("choice")), ""),
+            data.get(form.add_initial_prefix(form.add_prefix("comment")), ""),
+            tuple(e for errors in form.errors.values() for e in errors),
         )
 
 

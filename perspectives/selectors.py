@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 
+from audits import question_bank
 from audits.factors import FACTOR_ORDER, Factor
 from audits.models import Audit, Question
 
@@ -13,7 +14,8 @@ from .models import Channel, Invitation, Perspective, PerspectiveAnswer, Worksho
 
 
 def questions_of(audit: Audit) -> list[Question]:
-    return list(Question.objects.filter(framework_id=audit.framework_id).order_by("order", "code"))
+    """The audit's bank's questions, in order (kept in memory: audits.question_bank)."""
+    return question_bank.questions(audit.framework_id)
 
 
 @dataclass(frozen=True)

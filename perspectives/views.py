@@ -19,7 +19,16 @@ from audits.models import AuditStatus
 
 from . import selectors, services, throttle
 from .comparison import comparison
-from .forms import InvitationForm, NewLinkForm, NoteForm, RatingForm, TallyForm, WorkshopForm, WorkshopHeaderForm
+from .forms import (
+    InvitationForm,
+    NewLinkForm,
+    NoteForm,
+    RatingForm,
+    RatingRow,
+    TallyForm,
+    WorkshopForm,
+    WorkshopHeaderForm,
+)
 from .models import Channel, InvitationState, token_hash
 from .permissions import PerspectiveAction, get_audit, may
 
@@ -246,14 +255,19 @@ def _rating_page(request, *, audit, questions, answers, save, template: str, con
         else:
             messages.error(request, "Nothing was saved: some answers need attention (marked below). Your text is kept.")
         status = 400
+        carried = {f.prefix for f in forms if any(name.startswith(f.prefix + "-") for name in request.POST)}
+        rows = [
+            RatingRow.of_form(f) if f.prefix in carried else RatingRow.of_answer(f.question, answers.get(f.question.pk))
+            for f in forms
+        ]
     else:
-        forms, status = _rating_forms(request, questions, answers, bound=False), 200
+        rows, status = [RatingRow.of_answer(q, answers.get(q.pk)) for q in questions], 200
     return render(
         request,
         template,
         {
             **context,
-            "groups": selectors.by_factor(forms),
+            "groups": selectors.by_factor(rows),
             "answered": selectors.answered_count(answers.values()),
             "total": len(questions),
         },
