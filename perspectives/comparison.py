@@ -353,9 +353,12 @@ def comparisons(audits: Iterable[Audit]) -> dict[int, Comparison]:
         pid: {qid: Spread(tuple(t[:4]), t[4], tuple(t[5])) for qid, t in by_question.items()}
         for pid, by_question in tallies.items()
     }
-    for t in WorkshopTally.objects.filter(perspective__audit_id__in=ids):
-        spreads.setdefault(t.perspective_id, {})[t.question_id] = Spread(
-            t.counts, t.dont_know, (t.comment.strip(),) if t.comment.strip() else ()
+    workshops = WorkshopTally.objects.filter(perspective__audit_id__in=ids).order_by()
+    for pid, qid, n1, n2, n3, n4, dont_know, comment in workshops.values_list(
+        "perspective_id", "question_id", "rated_1", "rated_2", "rated_3", "rated_4", "dont_know", "comment"
+    ):
+        spreads.setdefault(pid, {})[qid] = Spread(
+            (n1, n2, n3, n4), dont_know, (comment.strip(),) if comment.strip() else ()
         )
     questions_of = {f: question_bank.questions(f) for f in {a.framework_id for a in audits}}
     officers: dict[int, dict[int, Answer]] = defaultdict(dict)

@@ -70,3 +70,34 @@ def rating_fieldset(row, comment_max: int) -> SafeString:
         f'data-max-chars="{int(comment_max)}">{escape(row.comment)}</textarea>'
         '<p class="small mb-0 mt-1 rating-status" data-status aria-live="polite"></p></fieldset>'
     )
+
+
+@register.simple_tag
+def comparison_rows(rows) -> SafeString:
+    """The rows of the "every question" table (comparison.QuestionRow): the question, the
+    officers' answer and each shown perspective's, a divergence marked in words as well as by
+    the row's colour. Plain string formatting, every value escaped (a table of 36 × 7 cells)."""
+    out = []
+    for row in rows:
+        code = escape(row.question.code)
+        link = (
+            f' <a href="#divergence-{code}" class="d-block small">Two levels or more apart</a>' if row.diverges else ""
+        )
+        cells = "".join(
+            f"<td>{escape(cell.text)}"
+            + (
+                ' <span class="visually-hidden">(two levels or more from the officers)</span>'
+                '<span aria-hidden="true">◆</span>'
+                if cell.diverges
+                else ""
+            )
+            + "</td>"
+            for cell in row.cells
+        )
+        marked = ' class="table-warning diverging"' if row.diverges else ""
+        out.append(
+            f"<tr{marked}>"
+            f'<th scope="row" class="fw-normal"><strong>{code}</strong> {escape(row.question.prompt)}{link}</th>'
+            f"<td>{escape(officers_text(row.officers))}</td>{cells}</tr>"
+        )
+    return mark_safe("".join(out))
