@@ -95,6 +95,24 @@ class NewLinkForm(forms.Form):
         return _expires_at(self)
 
 
+class CouncillorsForm(forms.Form):
+    councillors = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Councillors to ask",
+        error_messages={
+            "required": "Tick at least one councillor.",
+            "invalid_choice": "That is not one of this council's councillors.",
+            "invalid_pk_value": "That is not one of this council's councillors.",
+        },
+    )
+
+    def __init__(self, *args, councillors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["councillors"].queryset = councillors
+        self.fields["councillors"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
 class WorkshopForm(forms.Form):
     name = LimitedTextField(
         max_length=services.NAME_MAX,

@@ -219,3 +219,22 @@ class DivergenceNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audit} – {self.question.code}"
+
+
+class CouncillorRequest(models.Model):
+    """A councillor of the council asked, by e-mail, to give their ratings of an audit."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="councillor_requests")
+    councillor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    emailed = models.BooleanField(default=False, help_text="False: the councillor has no e-mail address, or it failed.")
+
+    class Meta:
+        ordering = ["audit_id", "asked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "councillor"], name="councillor_request_one_per_audit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.councillor} asked to rate {self.audit}"

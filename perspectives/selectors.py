@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from audits import question_bank
 from audits.factors import FACTOR_ORDER, Factor
-from audits.models import Audit, Question
+from audits.models import Audit, Question, Role
 
-from .models import Channel, Invitation, Perspective, PerspectiveAnswer, WorkshopTally
+from .models import Channel, CouncillorRequest, Invitation, Perspective, PerspectiveAnswer, WorkshopTally
 
 
 def questions_of(audit: Audit) -> list[Question]:
@@ -67,3 +69,38 @@ def workshop_of(audit: Audit, perspective_id: int) -> Perspective:
     return get_object_or_404(
         Perspective.objects.select_related("audit"), pk=perspective_id, audit=audit, channel=Channel.WORKSHOP
     )
+
+
+@dataclass(frozen=True)
+class CouncillorState:
+    user: object
+    asked_at: object  # when last asked, or None
+    emailed: bool
+    answered: int  # questions the councillor has rated or answered "don't know"
+
+
+def councillors_of(audit: Audit) -> list[CouncillorState]:
+    """The council's councillors, each with when they were asked to rate this audit and how
+    many questions they answered: three queries."""
+    users = (
+        get_user_model()
+        .objects.filter(memberships__council_id=audit.council_id, memberships__role=Role.COUNCILLOR)
+        .order_by("last_name", "first_name", "username")
+    )
+    asked = {r.councillor_id: r for r in CouncillorRequest.objects.filter(audit=audit)}
+    answered = dict(
+        PerspectiveAnswer.objects.filter(perspective__audit=audit, perspective__channel=Channel.MEMBERS)
+        .filter(Q(rating__isnull=False) | Q(dont_know=True))
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
+    return [
+        CouncillorState(
+            u,
+            asked[u.pk].asked_at if u.pk in asked else None,
+            asked[u.pk].emailed if u.pk in asked else False,
+            answered.get(u.pk, 0),
+        )
+        for u in users
+    ]

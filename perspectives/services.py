@@ -18,11 +18,12 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from audits.models import Audit, AuditEvent, AuditStatus, EventKind, Question
+from audits.models import Audit, AuditEvent, AuditStatus, EventKind, Membership, Question, Role
 
 from .comparison import comparison
 from .models import (
     Channel,
+    CouncillorRequest,
     DivergenceNote,
     Invitation,
     InvitationState,
@@ -317,6 +318,51 @@ def closed_message(state: str) -> str:
         InvitationState.REVOKED: "This link has been withdrawn by the council. If you think this is a mistake, ask "
         "the person who sent it.",
     }.get(state, "This link does not take answers.")
+
+
+# -- Asking the councillors ------------------------------------------------------------------
+
+
+def councillors_ask(*, audit: Audit, user, councillors: list, rate_url: str) -> list[CouncillorRequest]:
+    """E-mail each councillor (members of the audit's council with the councillor role) a
+    request to give their ratings, with the address of their rating page. Asking again
+    sends a reminder and moves the date. Returns the requests, ``emailed`` False where the
+    councillor has no e-mail address or the mail server refused."""
+    _require_open_audit(audit)
+    allowed = set(
+        Membership.objects.filter(council_id=audit.council_id, role=Role.COUNCILLOR).values_list("user_id", flat=True)
+    )
+    strangers = [c for c in councillors if c.pk not in allowed]
+    if strangers:
+        raise ValidationError({"councillors": "Only councillors of this council can be asked."})
+    now = timezone.now()
+    sender = user.get_full_name() or user.get_username()
+    requests = []
+    for councillor in councillors:
+        emailed = False
+        if councillor.email:
+            try:
+                send_mail(
+                    f"Your ratings asked for: {audit.council.name}, {audit.scope_label}, {audit.period}",
+                    f"Dear {councillor.get_full_name() or councillor.get_username()},\n\n"
+                    f"{sender} asks you to give your own ratings of the CLEAR audit of {audit.scope_label}, "
+                    f"{audit.period}, beside the officers'. Sign in and rate the questions here:\n{rate_url}\n\n"
+                    "Your ratings are shown as the councillors' median and spread, not who gave which, and they "
+                    "change nothing of the officers'. You can answer until the audit is approved.",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [councillor.email],
+                )
+                emailed = True
+            except OSError:
+                logger.warning("request to councillor %s for audit %s not e-mailed", councillor.pk, audit.pk)
+        request, _ = CouncillorRequest.objects.update_or_create(
+            audit=audit,
+            councillor=councillor,
+            defaults={"asked_by": user, "asked_at": now, "emailed": emailed},
+        )
+        requests.append(request)
+    logger.info("audit %s: %s councillors asked by %s", audit.pk, len(requests), user)
+    return requests
 
 
 # -- Workshops -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("audits/<int:pk>/perspectives/mine/", views.rate, name="rate"),
+    path("audits/<int:pk>/perspectives/councillors/", views.councillors, name="councillors"),
     path("audits/<int:pk>/perspectives/workshops/new/", views.workshop_new, name="workshop-new"),
     path("audits/<int:pk>/perspectives/workshops/<int:perspective_id>/", views.workshop, name="workshop"),
     # The one page someone with an invitation link reaches, without an account.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +21,7 @@ from audits.models import AuditStatus
 from . import selectors, services, throttle
 from .comparison import comparison
 from .forms import (
+    CouncillorsForm,
     InvitationForm,
     NewLinkForm,
     NoteForm,
@@ -31,6 +33,8 @@ from .forms import (
 )
 from .models import Channel, InvitationState, token_hash
 from .permissions import PerspectiveAction, get_audit, may
+
+User = get_user_model()
 
 #: Where a just-made link waits, in the session, to be shown once on the invitation's page.
 NEW_LINKS = "perspectives-new-links"
@@ -358,6 +362,49 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     # The link is a secret: not kept in caches (SECURE_REFERRER_POLICY already keeps it from other sites).
     response["Cache-Control"] = "no-store"
     return response
+
+
+# -- Asking the councillors -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def councillors(request: HttpRequest, pk: int) -> HttpResponse:
+    """Officers and managers ask the council's councillors, by e-mail, to give their ratings."""
+    audit = get_audit(request.user, pk, PerspectiveAction.INVITE)
+    states = selectors.councillors_of(audit)
+    form = CouncillorsForm(request.POST or None, councillors=User.objects.filter(pk__in=[s.user.pk for s in states]))
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["councillors"])
+        try:
+            asked = services.councillors_ask(
+                audit=audit,
+                user=request.user,
+                councillors=chosen,
+                rate_url=request.build_absolute_uri(reverse("perspectives:rate", args=[audit.pk])),
+            )
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            sent = [r for r in asked if r.emailed]
+            messages.success(
+                request, f"{len(sent)} councillor{'s' if len(sent) != 1 else ''} asked by e-mail to give their ratings."
+            )
+            missed = [r.councillor.get_full_name() or r.councillor.get_username() for r in asked if not r.emailed]
+            if missed:
+                messages.warning(
+                    request,
+                    f"No e-mail could be sent to {', '.join(missed)} (no address, or the mail server did not "
+                    "answer): tell them another way that the audit awaits their ratings.",
+                )
+            return redirect("perspectives:overview", pk=audit.pk)
+    if request.method == "POST":
+        messages.error(request, "Nobody was asked: the form needs attention (marked below).")
+    return render(
+        request,
+        "perspectives/councillors.html",
+        {"audit": audit, "form": form, "states": states, "is_open": audit.status != AuditStatus.APPROVED},
+        status=400 if form.errors else 200,
+    )
 
 
 # -- Workshops ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Several perspectives in a real browser.
 
-A manager invites a community organisation; the organisation answers on a 390 px phone through
+A manager invites a community organisation and asks a councillor by e-mail; the organisation answers on a 390 px phone through
 its link (tapping, then with the keyboard alone), and comes back to find its answers; a
 councillor rates while signed in; the officer sees the divergences and explains them; the
 manager approves and the PDF has the perspectives' section; the link is then closed. Every page
@@ -10,6 +10,7 @@ is screenshotted and scanned with axe-core.
 import io
 import re
 
+from django.core import mail
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -47,6 +48,18 @@ def test_perspectives_journey(browser, live_server, people):
     link = page.input_value("#invitation-link")
     assert "/respond/" in link
 
+    # … and asks the councillor, by e-mail, to give her ratings.
+    people["councillor"].email = "eleri@example.org"
+    people["councillor"].save()
+    page.goto(f"/audits/{audit.pk}/perspectives/")
+    driver.press("text=Ask the councillors")
+    manager_visit.check("ask the councillors")
+    page.check(f"#councillor-{people['councillor'].pk}")
+    driver.press('button:has-text("Ask by e-mail")')
+    expect(page.get_by_text("1 councillor asked by e-mail")).to_be_visible()
+    (asked,) = [m for m in mail.outbox if m.to == ["eleri@example.org"]]
+    rate_url = re.search(r"https?://\S+/perspectives/mine/", asked.body).group(0)
+
     # The organisation answers on a phone, without an account: tapping first, then the keyboard.
     phone = browser.new_context(viewport=PHONE, locale="en-GB")
     org = phone.new_page()
@@ -78,8 +91,7 @@ def test_perspectives_journey(browser, live_server, people):
     cpage, cdriver, councillor_visit = open_as(
         browser, live_server, "councillor", DESKTOP, Mouse, "perspectives-councillor"
     )
-    cpage.goto(f"/audits/{audit.pk}/")
-    cdriver.press("text=Give your ratings as a councillor")
+    cpage.goto(rate_url)  # the address in the e-mail
     cdriver.choose(f"{codes[10]}-choice", "4")
     expect(cpage.locator(f"#q-{codes[10]} [data-status]")).to_have_text(re.compile("Saved"))
     councillor_visit.check("councillor ratings")

@@ -543,3 +543,33 @@ def test_a_name_differing_only_in_case_is_refused_with_a_message(audit, manager)
     with pytest.raises(ValidationError) as refused:
         invite(audit, manager, name="RIVERSIDE tenants")
     assert "already has a perspective named" in str(refused.value)
+
+
+def test_councillors_are_asked_by_email_and_the_page_shows_who_answered(
+    client_for, audit, council, manager, councillor
+):
+    councillor.email = "eleri@example.org"
+    councillor.save()
+    quiet = _user("cllr-no-mail", council, "councillor")
+    client = client_for(manager)
+    url = reverse("perspectives:councillors", args=[audit.pk])
+    response = client.post(url, {"councillors": [councillor.pk, quiet.pk]}, follow=True)
+    page = response.content.decode()
+    assert "1 councillor asked by e-mail" in page and "No e-mail could be sent to cllr-no-mail" in page
+    (sent,) = mail.outbox
+    assert sent.to == ["eleri@example.org"] and reverse("perspectives:rate", args=[audit.pk]) in sent.body
+    services.answers_save_by_councillor(
+        audit=audit, user=councillor, answers={q(audit, "CD1"): services.RatingData(3, False, "")}
+    )
+    page = client.get(url).content.decode()
+    assert re.search(
+        r"Eleri Jones</label>.*?</th>\s*<td>\d+ \w+ \d{4}</td>\s*<td class=\"text-end\">1</td>", page, re.S
+    )
+
+
+def test_only_the_councils_councillors_can_be_asked(client_for, audit, manager, outsider, officer, councillor):
+    response = client_for(manager).post(
+        reverse("perspectives:councillors", args=[audit.pk]), {"councillors": [outsider.pk, officer.pk]}
+    )
+    assert response.status_code == 400 and "not one of this council" in response.content.decode()
+    assert not mail.outbox

@@ -23,6 +23,7 @@ from audits.models import Answer, Audit, AuditEvent, BundleState, Council, Repor
 from perspectives import services as perspective_services
 from perspectives import urls as perspective_urls
 from perspectives.models import (
+    CouncillorRequest,
     DivergenceNote,
     Invitation,
     Perspective,
@@ -80,6 +81,10 @@ EXPECTED = {
     "perspectives:overview": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "perspectives:note": {("POST", r): s for r, s in zip(ROLES, [302, 403, 403, 404], strict=True)},
     "perspectives:invite": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    "perspectives:councillors": {
         **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
         **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
     },
@@ -176,6 +181,16 @@ def url_for(name, audit):
     return reverse(f"{namespace}:{pattern.name}", kwargs={n: PARAMETERS[n](audit) for n in names})
 
 
+def _a_councillor(audit):
+    """A councillor of the audit's council, to ask for ratings."""
+    from audits.models import Membership, Role
+
+    from ..conftest import _user
+
+    found = Membership.objects.filter(council=audit.council, role=Role.COUNCILLOR).first()
+    return found.user if found else _user("walk-councillor", audit.council, Role.COUNCILLOR)
+
+
 def post_data(name, audit):
     return {
         "create": {"service": "", "period": "2025/26"},
@@ -192,6 +207,7 @@ def post_data(name, audit):
             "expires_on": (timezone.localdate() + timedelta(days=14)).isoformat(),
         },
         "perspectives:rate": {"CD1-choice": "3", "CD1-comment": "Seen at surgeries"},
+        "perspectives:councillors": {"councillors": [_a_councillor(audit).pk]},
         "perspectives:workshop-new": {"name": "Riverside panel", "kind": "residents", "participants": "6"},
         "perspectives:workshop": {"name": "Riverside panel", "participants": "6", "CD1-rated_2": "3"},
         "perspectives:respond": {"CD1-choice": "3", "CD1-comment": "Hall open evenings"},
@@ -213,6 +229,7 @@ def snapshot(*, own_ratings_of=None):
         list(Invitation.objects.order_by("pk").values_list("pk", "token_hash", "revoked_at", "expires_at")),
         list(WorkshopTally.objects.order_by("pk").values_list("pk", "rated_1", "rated_2", "rated_3", "rated_4")),
         list(DivergenceNote.objects.order_by("pk").values_list("pk", "note")),
+        list(CouncillorRequest.objects.order_by("pk").values_list("pk", "asked_at")),
         list(PerspectiveAnswer.objects.exclude(user=own_ratings_of).order_by("pk").values_list("pk", "rating")),
     )
 

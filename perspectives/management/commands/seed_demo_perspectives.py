@@ -26,6 +26,7 @@ from audits.models import Answer, Audit, AuditEvent, AuditStatus, Council, Event
 from perspectives.comparison import comparison
 from perspectives.models import (
     Channel,
+    CouncillorRequest,
     DivergenceNote,
     Invitation,
     Perspective,
@@ -185,6 +186,12 @@ class Command(BaseCommand):
         perspective = Perspective.objects.create(
             audit=audit, kind=PerspectiveKind.COUNCILLORS, channel=Channel.MEMBERS, name="Councillors", created_by=by
         )
+        for user in councillors:
+            CouncillorRequest.objects.get_or_create(
+                audit=audit,
+                councillor=user,
+                defaults={"asked_by": by, "asked_at": timezone.now() - timedelta(days=12), "emailed": True},
+            )
         officers = self._officers(audit)
         for user in councillors:
             rng = random.Random(f"{audit.pk}|{user.username}")
