@@ -17,7 +17,7 @@ from .permissions import PerspectiveAction
 
 def unexplained_divergences(audit: Audit) -> list[str]:
     """The approval check: every divergence needs an officer's note first."""
-    if not Perspective.objects.filter(audit=audit).exists():
+    if not _has_perspectives(audit):
         return []
     missing = comparison(audit).unexplained
     if not missing:
@@ -30,10 +30,15 @@ def unexplained_divergences(audit: Audit) -> list[str]:
     ]
 
 
+def _has_perspectives(audit: Audit) -> bool:
+    """One query, so that an audit with no other perspective costs its pages nothing more."""
+    return Perspective.objects.filter(audit=audit).exists()
+
+
 @dataclass(frozen=True)
 class AuditPanel:
     audit: Audit
-    compared: Comparison
+    compared: Comparison | None  # None: no other perspective yet
     may_invite: bool
     may_rate: bool
     may_explain: bool
@@ -49,7 +54,7 @@ def audit_panel(request, audit: Audit) -> Panel:
         "perspectives/panel.html",
         AuditPanel(
             audit,
-            comparison(audit),
+            comparison(audit) if _has_perspectives(audit) else None,
             permissions.may(user, PerspectiveAction.INVITE, council_id),
             permissions.may(user, PerspectiveAction.RATE, council_id),
             permissions.may(user, PerspectiveAction.EXPLAIN, council_id),
@@ -58,9 +63,9 @@ def audit_panel(request, audit: Audit) -> Panel:
 
 
 def report_section(audit: Audit) -> Panel | None:
-    compared = comparison(audit)
-    if not compared.views:
+    if not _has_perspectives(audit):
         return None
+    compared = comparison(audit)
     return Panel("perspectives/report_section.html", compared, "Where perspectives disagree", "perspectives")
 
 
