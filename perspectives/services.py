@@ -107,8 +107,21 @@ def _lock(audit: Audit) -> Audit:
     return Audit.objects.select_for_update().get(pk=audit.pk)
 
 
-def _create_perspective(**fields) -> Perspective:
-    """A new perspective; a name taken meanwhile is a message, not a server error."""
+def _create_perspective(locked: Audit, user, *, kind: str, channel: str, name: str, respondents: int) -> Perspective:
+    """A new invited or workshop perspective of an open audit (its row locked by the caller):
+    any kind but the councillors', who sign in; a name taken meanwhile is a message, not a
+    server error."""
+    _require_open_audit(locked)
+    if kind not in PerspectiveKind.values or kind == PerspectiveKind.COUNCILLORS:
+        raise ValidationError({"kind": "Councillors rate while signed in; choose another kind."})
+    fields = {
+        "audit": locked,
+        "kind": kind,
+        "channel": channel,
+        "name": _clean_name(locked, name),
+        "respondents": _clean_respondents(respondents),
+        "created_by": user,
+    }
     try:
         with transaction.atomic():
             return Perspective.objects.create(**fields)
@@ -124,18 +137,8 @@ def invitation_create(
 ) -> NewLink:
     """Invite an organisation, group or partner to rate the audit's questions through a link."""
     locked = _lock(audit)
-    _require_open_audit(locked)
-    if kind not in PerspectiveKind.values or kind == PerspectiveKind.COUNCILLORS:
-        raise ValidationError({"kind": "Councillors rate while signed in; choose another kind for an invitation."})
     now = timezone.now()
-    perspective = _create_perspective(
-        audit=locked,
-        kind=kind,
-        channel=Channel.LINK,
-        name=_clean_name(locked, name),
-        respondents=_clean_respondents(respondents),
-        created_by=user,
-    )
+    perspective = _create_perspective(locked, user, kind=kind, channel=Channel.LINK, name=name, respondents=respondents)
     token, hashed = _new_token()
     invitation = Invitation.objects.create(
         perspective=perspective,
@@ -378,16 +381,8 @@ class TallyData:
 @transaction.atomic
 def workshop_create(*, audit: Audit, user, kind: str, name: str, participants: int) -> Perspective:
     locked = _lock(audit)
-    _require_open_audit(locked)
-    if kind not in PerspectiveKind.values or kind == PerspectiveKind.COUNCILLORS:
-        raise ValidationError({"kind": "Councillors rate while signed in; choose another kind for a workshop."})
     perspective = _create_perspective(
-        audit=locked,
-        kind=kind,
-        channel=Channel.WORKSHOP,
-        name=_clean_name(locked, name),
-        respondents=_clean_respondents(participants),
-        created_by=user,
+        locked, user, kind=kind, channel=Channel.WORKSHOP, name=name, respondents=participants
     )
     logger.info("workshop perspective %s for audit %s made by %s", perspective.pk, audit.pk, user)
     return perspective
