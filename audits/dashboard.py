@@ -72,8 +72,6 @@ class Dashboard:
     evidence: list[EvidenceHealth]
     benchmark_contributors: int
     benchmark: list[BenchmarkRow] = field(default_factory=list)
-    #: The approved audits the profile counts (one per scope), for other apps' panels.
-    counted: tuple[int, ...] = ()
     #: Sections other apps add (audits.extensions.dashboard_panels).
     panels: tuple = ()
 
@@ -161,7 +159,7 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
         for p in profile
     ]
     contributors, bench = benchmark(council, profile, period) if service is None else (0, [])
-    counted = tuple(sorted(a.pk for a in latest.values()))
+    counted = tuple(sorted(a.pk for a in latest.values()))  # the approved audits the profile counts
     return Dashboard(
         council=council,
         period=period,
@@ -182,7 +180,6 @@ def build_dashboard(council: Council, *, period: str | None = None, service: Ser
         evidence=evidence,
         benchmark_contributors=contributors,
         benchmark=bench,
-        counted=counted,
         panels=tuple(extensions.dashboard_panels(council, counted)),
     )
 
@@ -214,5 +211,5 @@ def dashboard_csv_rows(d: Dashboard) -> list[list[str]]:
         rows.append(["evidence", "", d.period, e.label, "", detail])
     for status, n in d.work_in_progress.items():
         rows.append(["work in progress", "", d.period, "", "", f"{status}: {n}"])
-    rows.extend(extensions.dashboard_csv_rows(d.council, d.counted))
+    rows.extend(row for panel in d.panels for row in panel.csv_rows)
     return rows

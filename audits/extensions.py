@@ -27,6 +27,9 @@ class Panel:
     data: Any = None
     title: str = ""  # a report section's heading, listed in the report's contents
     anchor: str = ""  # the id of that heading
+    #: A dashboard panel's numbers as rows of the dashboard's CSV, in its six columns (section,
+    #: scope, period, factor, score, detail): made with the panel, so the CSV reads them once.
+    csv_rows: tuple = ()
 
 
 @dataclass
@@ -36,7 +39,6 @@ class _Hooks:
     review_panels: list[Callable] = field(default_factory=list)
     report_sections: list[Callable] = field(default_factory=list)
     dashboard_panels: list[Callable] = field(default_factory=list)
-    dashboard_csv_rows: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -48,7 +50,6 @@ def register(
     audit_panel: Callable | None = None,
     report_section: Callable | None = None,
     dashboard_panel: Callable | None = None,
-    dashboard_csv_rows: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -60,16 +61,13 @@ def register(
     - ``report_section(audit) -> Panel | None``: a section of the audit's PDF report, before
       the per-factor detail.
     - ``dashboard_panel(council, audits) -> Panel | None``: a section of the council's dashboard,
-      given the approved audits the dashboard counts.
-    - ``dashboard_csv_rows(council, audits) -> list[list[str]]``: rows added to the dashboard's
-      CSV, in its six columns (section, scope, period, factor, score, detail).
+      given the approved audits the dashboard counts; its ``csv_rows`` go into the CSV.
     """
     for name, hook in (
         ("approval_checks", approval_check),
         ("audit_panels", audit_panel),
         ("report_sections", report_section),
         ("dashboard_panels", dashboard_panel),
-        ("dashboard_csv_rows", dashboard_csv_rows),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -90,7 +88,3 @@ def report_sections(audit) -> list[Panel]:
 
 def dashboard_panels(council, audits) -> list[Panel]:
     return [panel for hook in _hooks.dashboard_panels if (panel := hook(council, audits)) is not None]
-
-
-def dashboard_csv_rows(council, audits) -> list[list[str]]:
-    return [row for hook in _hooks.dashboard_csv_rows for row in hook(council, audits)]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
@@ -95,16 +95,6 @@ class Spread:
     def high(self) -> int | None:
         return next((level for level, n in reversed(list(enumerate(self.counts, start=1))) if n), None)
 
-    def add(self, rating: int | None, dont_know: bool, comment: str, times: int = 1) -> Spread:
-        counts = list(self.counts)
-        if rating:
-            counts[rating - 1] += times
-        return Spread(
-            tuple(counts),
-            self.dont_know + (times if dont_know else 0),
-            self.comments + ((comment.strip(),) if comment.strip() else ()),
-        )
-
 
 def answer_text(spread: Spread | None, is_group: bool) -> str:
     """A perspective's answer to a question as shown: its rating, or for a group the median
@@ -132,7 +122,6 @@ class PerspectiveView:
     shown: bool  # False: a resident group below the threshold; nothing of it is shown
     spreads: dict[int, Spread]  # question id -> its answers
     scores: dict[str, float | None]  # factor -> 0–100, None without enough medians
-    provisional: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -251,7 +240,6 @@ class Comparison:
     questions: list[QuestionRow]
     divergences: list[Divergence]
     factors: list[FactorRow]
-    notes: dict[int, DivergenceNote] = field(default_factory=dict)
 
     @property
     def shown_views(self) -> list[PerspectiveView]:
@@ -418,7 +406,7 @@ def _compare(audit, questions, views, officers, stored, notes) -> Comparison:
     position = {q.pk: i for i, q in enumerate(questions)}
     divergences.sort(key=lambda d: (-d.size, position[d.question.pk], d.view.perspective.pk))
     factors = [FactorRow(f, stored.get(f), tuple(v.scores.get(f) for v in shown)) for f in FACTOR_ORDER]
-    return Comparison(audit, views, question_rows, divergences, factors, notes)
+    return Comparison(audit, views, question_rows, divergences, factors)
 
 
 def comparison(audit: Audit) -> Comparison:

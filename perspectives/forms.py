@@ -39,12 +39,15 @@ class ExpiryField(forms.DateField):
         )
 
 
-def _expires_at(form) -> datetime | None:
-    day = form.cleaned_data.get("expires_on")
-    return _end_of_day(day) if day else None
+class _LinkForm(forms.Form):
+    """A form that sets a link's last day (its ``expires_on`` field)."""
+
+    def expires_at(self) -> datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        return _end_of_day(day) if day else None
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(_LinkForm):
     name = LimitedTextField(
         max_length=services.NAME_MAX,
         label="Name of the organisation or group",
@@ -56,8 +59,6 @@ class InvitationForm(forms.Form):
         min_value=1,
         max_value=services.MAX_RESPONDENTS,
         initial=1,
-        help_text="A resident group's answers are shown only from "
-        f"{settings.PERSPECTIVE_MIN_GROUP} people, so that no one's view can be picked out.",
     )
     expires_on = ExpiryField()
     email = forms.EmailField(
@@ -70,17 +71,16 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expires_on"].initial = timezone.localdate() + timedelta(days=settings.PERSPECTIVE_LINK_DAYS)
+        # Read here, not when the module loads, so that the setting in force is the one shown.
         self.fields["respondents"].help_text = (
             "A resident group's answers are shown only from "
             f"{settings.PERSPECTIVE_MIN_GROUP} people, so that no one's view can be picked out."
         )
 
-    def expires_at(self) -> datetime | None:
-        return _expires_at(self)
 
-
-class NewLinkForm(forms.Form):
+class NewLinkForm(_LinkForm):
     expires_on = ExpiryField(required=False)
+    email = forms.EmailField(label="E-mail the new link to (optional)", required=False, max_length=254)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,11 +88,6 @@ class NewLinkForm(forms.Form):
             f"Leave empty to keep the current date, or {settings.PERSPECTIVE_LINK_DAYS} days from today if that is "
             "later. The link also closes when the audit is approved."
         )
-
-    email = forms.EmailField(label="E-mail the new link to (optional)", required=False, max_length=254)
-
-    def expires_at(self) -> datetime | None:
-        return _expires_at(self)
 
 
 class CouncillorsForm(forms.Form):

@@ -17,9 +17,8 @@ from .permissions import PerspectiveAction
 
 def unexplained_divergences(audit: Audit) -> list[str]:
     """The approval check: every divergence needs an officer's note first."""
-    if not _has_perspectives(audit):
-        return []
-    missing = comparison(audit).unexplained
+    compared = _compared(audit)
+    missing = compared.unexplained if compared else []
     if not missing:
         return []
     codes = ", ".join(q.code for q in missing)
@@ -30,9 +29,15 @@ def unexplained_divergences(audit: Audit) -> list[str]:
     ]
 
 
-def _has_perspectives(audit: Audit) -> bool:
-    """One query, so that an audit with no other perspective costs its pages nothing more."""
-    return Perspective.objects.filter(audit=audit).exists()
+def _compared(audit: Audit) -> Comparison | None:
+    """The audit's comparison, None when it has no other perspective (one query then). Kept
+    on the audit object, so that a page asking twice (the audit page of a submitted audit:
+    its panel and its approval check) reads once; the approval itself locks and reads the
+    audit afresh, so it never sees a kept one."""
+    if not hasattr(audit, "_perspectives_compared"):
+        has = Perspective.objects.filter(audit=audit).exists()
+        audit._perspectives_compared = comparison(audit) if has else None
+    return audit._perspectives_compared
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ def audit_panel(request, audit: Audit) -> Panel:
         "perspectives/panel.html",
         AuditPanel(
             audit,
-            comparison(audit) if _has_perspectives(audit) else None,
+            _compared(audit),
             permissions.may(user, PerspectiveAction.INVITE, council_id),
             permissions.may(user, PerspectiveAction.RATE, council_id),
             permissions.may(user, PerspectiveAction.EXPLAIN, council_id),
@@ -63,9 +68,9 @@ def audit_panel(request, audit: Audit) -> Panel:
 
 
 def report_section(audit: Audit) -> Panel | None:
-    if not _has_perspectives(audit):
+    compared = _compared(audit)
+    if compared is None:
         return None
-    compared = comparison(audit)
     return Panel("perspectives/report_section.html", compared, "Where perspectives disagree", "perspectives")
 
 
@@ -90,10 +95,11 @@ def _gaps(audit_ids) -> DashboardGaps:
 
 
 def dashboard_panel(council, audit_ids) -> Panel:
-    return Panel("perspectives/dashboard_panel.html", _gaps(audit_ids))
+    gaps = _gaps(audit_ids)
+    return Panel("perspectives/dashboard_panel.html", gaps, csv_rows=tuple(_csv_rows(gaps)))
 
 
-def dashboard_csv_rows(council, audit_ids) -> list[list[str]]:
+def _csv_rows(gaps: DashboardGaps) -> list[list[str]]:
     def fmt(value):
         return "" if value is None else f"{value:.1f}"
 
@@ -106,7 +112,7 @@ def dashboard_csv_rows(council, audit_ids) -> list[list[str]]:
             fmt(g.others),
             f"officers {fmt(g.officers)}; gap {fmt(g.gap)}; {g.audits} audits" if g.audits else "no other perspective",
         ]
-        for g in _gaps(audit_ids).gaps
+        for g in gaps.gaps
     ]
 
 
@@ -116,5 +122,4 @@ def register() -> None:
         audit_panel=audit_panel,
         report_section=report_section,
         dashboard_panel=dashboard_panel,
-        dashboard_csv_rows=dashboard_csv_rows,
     )

@@ -209,24 +209,23 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> Http
 # -- Rating: councillors signed in, and invited organisations through their link --------------
 
 
-def _rating_forms(request: HttpRequest, questions, answers, *, bound: bool) -> list[RatingForm]:
-    data = request.POST if bound else None
-    return [RatingForm(data, question=q, initial_answer=answers.get(q.pk)) for q in questions]
-
-
-def _posted(request: HttpRequest, forms: list[RatingForm]) -> list[RatingForm]:
-    """The questions this request changes: of those whose fields it carries (one for an
-    autosave, all for the button), the ones that differ from what the page was built from, so
-    that a page saved whole does not write back answers someone else changed since."""
-    return [f for f in forms if any(name.startswith(f.prefix + "-") for name in request.POST) and f.has_changed()]
+def _carried_forms(request: HttpRequest, questions, answers) -> list[RatingForm]:
+    """Forms for the questions whose fields this request carries: one for an autosave, all
+    for the button (an autosave builds one form, not 36)."""
+    codes = {name.split("-", 1)[0] for name in request.POST}
+    return [
+        RatingForm(request.POST, question=q, initial_answer=answers.get(q.pk)) for q in questions if q.code in codes
+    ]
 
 
 def _rating_page(request, *, audit, questions, answers, save, template: str, context: dict) -> HttpResponse:
-    """GET shows the questions; POST saves the questions it carries (all, or one from the
-    autosave script), or refuses them all with the reason, keeping what was typed."""
+    """GET shows the questions; POST saves the questions it carries and changes (those that
+    differ from what the page showed, so that a page saved whole does not write back answers
+    given since through another page), or refuses them all with the reason, keeping what was
+    typed."""
     if request.method == "POST":
-        forms = _rating_forms(request, questions, answers, bound=True)
-        posted = _posted(request, forms)
+        forms = _carried_forms(request, questions, answers)
+        posted = [f for f in forms if f.has_changed()]
         invalid = [f for f in posted if not f.is_valid()]
         if not invalid:
             try:
@@ -238,7 +237,7 @@ def _rating_page(request, *, audit, questions, answers, save, template: str, con
                 return render(
                     request,
                     template,
-                    {**context, "closed": True, "unsaved": _typed(posted)},
+                    {**context, "closed": True, "unsaved": _posted_comments(request)},
                     status=409,
                 )
             except ValidationError as exc:
@@ -259,11 +258,8 @@ def _rating_page(request, *, audit, questions, answers, save, template: str, con
         else:
             messages.error(request, "Nothing was saved: some answers need attention (marked below). Your text is kept.")
         status = 400
-        carried = {f.prefix for f in forms if any(name.startswith(f.prefix + "-") for name in request.POST)}
-        rows = [
-            RatingRow.of_form(f) if f.prefix in carried else RatingRow.of_answer(f.question, answers.get(f.question.pk))
-            for f in forms
-        ]
+        carried = {f.question.pk: RatingRow.of_form(f) for f in forms}
+        rows = [carried.get(q.pk) or RatingRow.of_answer(q, answers.get(q.pk)) for q in questions]
     else:
         rows, status = [RatingRow.of_answer(q, answers.get(q.pk)) for q in questions], 200
     return render(
@@ -297,13 +293,6 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _typed(forms) -> list[tuple[str, str]]:
-    """(question code, comment) of what was typed into forms that could not be saved."""
-    return [
-        (f.question.code, f.data.get(f.add_prefix("comment"), "")) for f in forms if f.data.get(f.add_prefix("comment"))
-    ]
-
-
 def _link_problem(request: HttpRequest, message: str, status: int, unsaved=()) -> HttpResponse:
     """A link that takes no answers (now): 410 closed, 404 not a link, 429 too many requests.
     Comments typed into a page whose link closed meanwhile come back, to copy."""
@@ -313,10 +302,11 @@ def _link_problem(request: HttpRequest, message: str, status: int, unsaved=()) -
 
 
 def _posted_comments(request: HttpRequest) -> list[tuple[str, str]]:
+    """(question code, comment) of the comments a refused request carried, to give back to copy."""
     return [
         (name.removesuffix("-comment"), value)
         for name, value in request.POST.items()
-        if name.endswith("-comment") and value.strip()
+        if name.endswith("-comment") and not name.startswith("initial-") and value.strip()
     ][:100]
 
 
