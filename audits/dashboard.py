@@ -94,8 +94,12 @@ class Dashboard:
 
 def dashboard_stamp(council: Council) -> str:
     """Changes whenever what the council's dashboard shows may have changed: an audit of the
-    council saved, created or deleted, or the benchmark refreshed. One small query."""
-    return f"{audits_stamp(Audit.objects.filter(council=council))}.{benchmark_generation()}"
+    council saved, created or deleted, or the benchmark refreshed (one small query), or what
+    another app's panel shows (``extensions.dashboard_stamps``)."""
+    return (
+        f"{audits_stamp(Audit.objects.filter(council=council))}.{benchmark_generation()}."
+        f"{extensions.dashboard_stamps(council)}"
+    )
 
 
 def build_dashboard(council: Council, *, period: str | None = None, service: Service | None = None) -> Dashboard:

@@ -30,6 +30,9 @@ class Panel:
     #: A dashboard panel's numbers as rows of the dashboard's CSV, in its six columns (section,
     #: scope, period, factor, score, detail): made with the panel, so the CSV reads them once.
     csv_rows: tuple = ()
+    #: What the panel shows, in a few characters, for a page that caches its HTML: a panel
+    #: whose stamp changed is rendered afresh (a step page's question notes).
+    stamp: str = ""
 
 
 @dataclass
@@ -39,6 +42,9 @@ class _Hooks:
     review_panels: list[Callable] = field(default_factory=list)
     report_sections: list[Callable] = field(default_factory=list)
     dashboard_panels: list[Callable] = field(default_factory=list)
+    suggestion_panels: list[Callable] = field(default_factory=list)
+    question_notes: list[Callable] = field(default_factory=list)
+    dashboard_stamps: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -50,6 +56,9 @@ def register(
     audit_panel: Callable | None = None,
     report_section: Callable | None = None,
     dashboard_panel: Callable | None = None,
+    suggestion_panel: Callable | None = None,
+    question_notes: Callable | None = None,
+    dashboard_stamp: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -62,12 +71,22 @@ def register(
       the per-factor detail.
     - ``dashboard_panel(council, audits) -> Panel | None``: a section of the council's dashboard,
       given the approved audits the dashboard counts; its ``csv_rows`` go into the CSV.
+    - ``suggestion_panel(request, audit, item) -> Panel | None``: shown inside one suggested
+      response of the audit's page (``item`` is an ``interventions.SuggestedResponse``).
+    - ``question_notes(audit, factor) -> dict[str, Panel]``: notes shown with the factor's
+      questions on its step page, by question code. Called on every view of the step.
+    - ``dashboard_stamp(council) -> str``: changes whenever the app's dashboard panel may have
+      changed for other reasons than the council's audits (the dashboard's HTML is cached by
+      its stamp). Called on every view of the dashboard: keep it to one small query.
     """
     for name, hook in (
         ("approval_checks", approval_check),
         ("audit_panels", audit_panel),
         ("report_sections", report_section),
         ("dashboard_panels", dashboard_panel),
+        ("suggestion_panels", suggestion_panel),
+        ("question_notes", question_notes),
+        ("dashboard_stamps", dashboard_stamp),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -88,3 +107,20 @@ def report_sections(audit) -> list[Panel]:
 
 def dashboard_panels(council, audits) -> list[Panel]:
     return [panel for hook in _hooks.dashboard_panels if (panel := hook(council, audits)) is not None]
+
+
+def suggestion_panels(request, audit, item) -> list[Panel]:
+    return [panel for hook in _hooks.suggestion_panels if (panel := hook(request, audit, item)) is not None]
+
+
+def question_notes(audit, factor: str) -> dict[str, list[Panel]]:
+    """{question code: the panels shown with it}."""
+    notes: dict[str, list[Panel]] = {}
+    for hook in _hooks.question_notes:
+        for code, panel in hook(audit, factor).items():
+            notes.setdefault(code, []).append(panel)
+    return notes
+
+
+def dashboard_stamps(council) -> str:
+    return ".".join(hook(council) for hook in _hooks.dashboard_stamps)

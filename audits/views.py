@@ -132,6 +132,7 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         "review_form": ReviewForm(initial={"version": audit.version}) if can_review else None,
         "approval_blockers": extensions.approval_blockers(audit) if can_review else [],
         "panels": extensions.audit_panels(request, audit),
+        "suggestions": [(item, extensions.suggestion_panels(request, audit, item)) for item in profile.suggestions],
         **extra,
     }
 
@@ -241,10 +242,14 @@ def _render_step(
     unsaved=(),
     conflicts=(),
 ) -> HttpResponse:
+    notes = extensions.question_notes(audit, factor)
     return render(
         request,
         "audits/step.html",
         {
+            # Other apps' notes on the questions; the cached questions are kept per their stamps too.
+            "notes": notes,
+            "notes_stamp": "|".join(f"{code}:{p.stamp}" for code in sorted(notes) for p in notes[code]),
             "audit": audit,
             "factor": factor,
             "factor_slug": FACTOR_SLUGS[factor],

@@ -22,6 +22,12 @@ STATUS_CLASSES = {
 
 
 @register.filter
+def notes_for(notes: dict, code: str) -> list:
+    """The panels other apps show with one question (``extensions.question_notes``)."""
+    return notes.get(code, []) if notes else []
+
+
+@register.filter
 def score(value) -> str:
     """A 0–100 score as a whole number, or an en dash when there is none."""
     from audits.scoring import shown
