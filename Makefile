@@ -22,6 +22,9 @@ demo: $(BIN)/.installed
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py migrate --no-input
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo_perspectives
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo_actions
+	@# What a daily cron job does (README, "Reminders"): the reminders print here, on the console.
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py send_action_reminders
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "CLEAR Audit demo: http://127.0.0.1:$(PORT)/  (logins in README.md, password clear-demo; Ctrl+C to stop)"
 	@# The background task worker (renders report bundles) runs beside the web server and stops with it.

@@ -10,7 +10,8 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    # Before audits: its "audits/<pk>/<factor>/" would otherwise take "audits/<pk>/perspectives/".
+    # Before audits: its "audits/<pk>/<factor>/" would otherwise take "audits/<pk>/perspectives/" and "audits/<pk>/actions/".
     path("", include("perspectives.urls")),
+    path("", include("actions.urls")),
     path("", include("audits.urls")),
 ]

@@ -1,0 +1,158 @@
+"""What action plans add to the audit's page, its step pages, its PDF report and the dashboard,
+through ``audits.extensions`` (audits does not import this app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from audits import extensions, question_bank
+from audits.extensions import Panel
+from audits.factors import FACTOR_SLUGS
+from audits.models import Audit
+
+from . import selectors
+from .followup import Followup, followup
+from .models import Action
+from .permissions import may_plan
+from .services import PLANNABLE_AUDITS
+
+
+def _followup(audit: Audit) -> Followup | None:
+    """Kept on the audit object: its page asks for the panel and, per step, the notes."""
+    if not hasattr(audit, "_actions_followup"):
+        audit._actions_followup = followup(audit)
+    return audit._actions_followup
+
+
+def _plan(audit: Audit) -> list[Action]:
+    if not hasattr(audit, "_actions_plan"):
+        has = Action.objects.of_scope(audit.council_id, audit.service_id).exists()
+        audit._actions_plan = selectors.audit_plan(audit) if has else []
+    return audit._actions_plan
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    audit: Audit
+    actions: list[Action]
+    followup: Followup | None
+    may_plan: bool
+    today: object
+
+    @property
+    def plannable(self) -> bool:
+        return self.audit.status in PLANNABLE_AUDITS
+
+    @property
+    def overdue(self) -> int:
+        return sum(a.is_overdue(self.today) for a in self.actions)
+
+
+def audit_panel(request, audit: Audit) -> Panel:
+    return Panel(
+        "actions/audit_panel.html",
+        AuditPlan(
+            audit, _plan(audit), _followup(audit), may_plan(request.user, audit.council_id), timezone.localdate()
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SuggestionActions:
+    audit: Audit
+    factor_slug: str
+    actions: list[Action]
+    may_plan: bool
+
+
+def suggestion_panel(request, audit: Audit, item) -> Panel | None:
+    factor = item.suggestion.factor
+    planned = [a for a in _plan(audit) if a.audit_id == audit.pk and a.factor == factor]
+    can = may_plan(request.user, audit.council_id) and audit.status in PLANNABLE_AUDITS
+    if not planned and not can:
+        return None
+    return Panel("actions/suggestion_panel.html", SuggestionActions(audit, FACTOR_SLUGS[factor], planned, can))
+
+
+def question_notes(audit: Audit, factor: str) -> dict[str, Panel]:
+    found = _followup(audit)
+    if found is None:
+        return {}
+    codes = {q.code for q in question_bank.factor_questions(audit.framework_id, factor)}
+    return {
+        code: Panel(
+            "actions/question_note.html",
+            rows,
+            stamp=",".join(f"{a.pk}.{a.version}.{m.before}.{m.now}" for a, m in rows),
+        )
+        for code, rows in found.by_code().items()
+        if code in codes
+    }
+
+
+def report_followup(audit: Audit) -> Panel | None:
+    found = _followup(audit)
+    if found is None:
+        return None
+    return Panel("actions/report_followup.html", found, "What the last plan changed", "followup")
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    audit: Audit
+    actions: list[Action]
+    today: object
+
+
+def report_plan(audit: Audit) -> Panel | None:
+    actions = _plan(audit)
+    if not actions:
+        return None
+    # An approved report is dated by its approval: "overdue" is read on that day.
+    today = timezone.localdate(audit.approved_at) if audit.approved_at else timezone.localdate()
+    return Panel("actions/report_plan.html", ReportPlan(audit, actions, today), "Action plan", "action-plan")
+
+
+def dashboard_panel(council, audit_ids) -> Panel:
+    summary = selectors.plan_summary(council)
+    return Panel("actions/dashboard_panel.html", summary, csv_rows=tuple(_csv_rows(summary)))
+
+
+def dashboard_stamp(council) -> str:
+    """The council's actions as of today (an open action becomes overdue at midnight)."""
+    from django.db.models import Count, Max
+
+    row = Action.objects.filter(council=council).aggregate(n=Count("pk"), at=Max("updated_at"))
+    at = row["at"].timestamp() if row["at"] else 0
+    return f"a{row['n']}-{at}-{timezone.localdate():%Y%m%d}"
+
+
+def _csv_rows(summary: selectors.PlanSummary) -> list[list[str]]:
+    rows = [["action plan", "all scopes", "", "", str(n), label] for label, n in summary.statuses]
+    rows.append(["action plan", "all scopes", "", "", str(summary.overdue_total), "overdue"])
+    rows += [
+        [
+            "action plan",
+            "all scopes",
+            "",
+            f.label,
+            str(f.in_progress),
+            f"in progress; {f.planned} planned, {f.done} done, {f.dropped} dropped",
+        ]
+        for f in summary.factors
+    ]
+    return rows
+
+
+def register() -> None:
+    extensions.register(
+        audit_panel=audit_panel,
+        report_section=report_followup,
+        dashboard_panel=dashboard_panel,
+        suggestion_panel=suggestion_panel,
+        question_notes=question_notes,
+        dashboard_stamp=dashboard_stamp,
+    )
+    extensions.register(report_section=report_plan)
