@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-IMPORT = re.compile(r"^\s*(from|import)\s+(perspectives|devtools)\b", re.MULTILINE)
+ROOT = Path(__file__).resolve().parents[1]
+IMPORT = re.compile(r"^\s*(from|import)\s+(perspectives|actions|devtools)\b", re.MULTILINE)
+OTHER_APPS_URLS = ("perspectives:", "actions:")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "audits").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
@@ -14,6 +15,15 @@ def test_audits_never_imports_the_apps_beside_it(path):
     assert not IMPORT.search(path.read_text()), f"{path.relative_to(ROOT)} imports an app that depends on audits"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "templates" / "audits").rglob("*.html")), ids=lambda p: p.name)
+AUDIT_TEMPLATES = [
+    *(ROOT / "templates" / "audits").rglob("*.html"),
+    *(ROOT / "templates" / "partials").rglob("*.html"),
+    *(ROOT / "templates" / "reports").rglob("*.html"),
+]
+
+
+@pytest.mark.parametrize("path", sorted(AUDIT_TEMPLATES), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_audit_templates_name_no_other_apps_urls(path):
-    assert "perspectives:" not in path.read_text(), f"{path.name}: show another app's content through audits.extensions"
+    text = path.read_text()
+    for prefix in OTHER_APPS_URLS:
+        assert prefix not in text, f"{path.name}: show another app's content through audits.extensions"

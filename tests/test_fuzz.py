@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
@@ -42,8 +43,9 @@ from django.urls.exceptions import Resolver404
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from actions import services as action_services
 from audits import services
-from audits.models import AuditStatus, BundleState, ReportBundle, Service
+from audits.models import AuditStatus, BundleState, Question, ReportBundle, Service
 from perspectives import services as perspective_services
 
 from .conftest import _user, answer_all
@@ -138,6 +140,7 @@ class World:
     reset_user: object
     invitations: dict = field(default_factory=dict)  # state -> (invitation, its link's token)
     workshops: dict = field(default_factory=dict)  # state -> workshop perspective
+    actions: dict = field(default_factory=dict)  # state -> an action planned from that audit
     clients: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
 
@@ -149,6 +152,7 @@ class World:
             "bundle_id": lambda: self.bundle.pk,
             "invitation_id": lambda: self.invitations[state][0].pk,
             "perspective_id": lambda: self.workshops[state].pk,
+            "action_id": lambda: self.actions[state].pk,
             "uidb64": lambda: urlsafe_base64_encode(force_bytes(self.reset_user.pk)),
             "token": lambda: default_token_generator.make_token(self.reset_user),
         }
@@ -185,11 +189,35 @@ def _perspectives(audit, officer, manager):
     return (new.invitation, new.token), workshop
 
 
+def _action(audit, user, *, trial=False):
+    """An action planned from the audit (submitted or approved), with a progress note."""
+    today = date.today()
+    action = action_services.action_create(
+        audit=audit,
+        user=user,
+        factor="can_do",
+        data=action_services.ActionData(
+            title="Digital help desks",
+            start=today,
+            due=today + timedelta(days=30),
+            questions=list(Question.objects.filter(framework=audit.framework, code="CD1")),
+            own_intervention="Help desks in libraries",
+            owner=user,
+            is_trial=trial,
+            hypothesis="More first-time participants" if trial else "",
+            judged_by="Counted at each session" if trial else "",
+        ),
+    )
+    action_services.note_add(action=action, user=user, on=today, text="First session held")
+    return action
+
+
 @pytest.fixture
 def world(council, planning, officer, manager, councillor, outsider, complete_audit, settings) -> World:
     settings.PERSPECTIVE_LINK_RATE = 1_000_000  # the fuzz sends thousands of requests through one link
     whole = services.audit_create(user=officer, council=council, service=None, period="2026/27")
-    submitted = services.audit_submit(audit=answer_all(whole, officer), user=officer)
+    # Rated 2: every factor is weak, so the audit's page offers to plan actions from each response.
+    submitted = services.audit_submit(audit=answer_all(whole, officer, rating=2), user=officer)
     libraries = Service.objects.create(council=council, name="Libraries")
     approved = services.audit_create(user=officer, council=council, service=libraries, period="2025/26")
     approved = services.audit_submit(audit=answer_all(approved, officer), user=officer)
@@ -207,7 +235,9 @@ def world(council, planning, officer, manager, councillor, outsider, complete_au
     bundle = ReportBundle.objects.create(
         council=council, requested_by=officer, state=BundleState.DONE, done=1, total=1, filename="r.zip", content=b"PK"
     )
+    planned = {"submitted": _action(submitted, manager), "approved": _action(approved, officer, trial=True)}
     return World(
+        actions={"draft": planned["submitted"], **planned},
         users={"officer": officer, "manager": manager, "councillor": councillor, "outsider": outsider},
         audits={"draft": complete_audit, "submitted": submitted, "approved": approved},
         council=council,

@@ -2,7 +2,7 @@
 
 Two layers:
 - ``test_no_leak_and_no_write_without_the_right_role`` walks every URL pattern it finds in
-  ``audits.urls`` and ``perspectives.urls`` (GET and POST, every role): nobody outside the
+  ``audits.urls``, ``perspectives.urls`` and ``actions.urls`` (GET and POST, every role): nobody outside the
   council sees its name or changes anything, and councillors change nothing but their own
   ratings. New URLs are walked without anyone adding them anywhere.
 - An invitation link's page (``perspectives:respond``) needs no account: the token is the
@@ -18,8 +18,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actions import urls as action_urls
+from actions.models import Action, ActionEvent, ProgressNote
 from audits import urls as audit_urls
-from audits.models import Answer, Audit, AuditEvent, BundleState, Council, ReportBundle
+from audits.models import Answer, Audit, AuditEvent, BundleState, Council, Question, ReportBundle
 from perspectives import services as perspective_services
 from perspectives import urls as perspective_urls
 from perspectives.models import (
@@ -104,6 +106,23 @@ EXPECTED = {
         **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
         **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
     },
+    # Action plans: every member reads them; officers and managers plan and update actions;
+    # councillors change nothing. A draft audit is not planned from yet: back to its page.
+    "actions:new": {
+        **{("GET", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    "actions:plan": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "actions:plan-csv": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    # Everyone's own actions (none, for a member of another council).
+    "actions:mine": {("GET", r): 200 for r in ROLES},
+    "actions:detail": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
+    "actions:edit": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    "actions:status": {("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    "actions:note": {("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
     # The link is the key: anyone holding a valid one may answer, signed in or not.
     "perspectives:respond": {
         **{("GET", r): 200 for r in ROLES},
@@ -112,7 +131,11 @@ EXPECTED = {
 }
 
 #: (namespace, pattern) of every URL walked here.
-PATTERNS = [("audits", p) for p in audit_urls.urlpatterns] + [("perspectives", p) for p in perspective_urls.urlpatterns]
+PATTERNS = (
+    [("audits", p) for p in audit_urls.urlpatterns]
+    + [("perspectives", p) for p in perspective_urls.urlpatterns]
+    + [("actions", p) for p in action_urls.urlpatterns]
+)
 #: URLs that need no account: the token in the address is the key.
 TOKEN_URLS = {"perspectives:respond"}
 
@@ -153,8 +176,41 @@ def _invitation(audit):
     return perspective_services.NewLink(invitation, token)
 
 
+def _action(audit):
+    """An action of the audit's scope, owned by its officer (made directly: a draft is not planned from)."""
+    action = Action.objects.create(
+        council=audit.council,
+        service=audit.service,
+        audit=audit,
+        factor="can_do",
+        title=f"Digital help desks {next(_names)}",
+        own_intervention="Help desks in libraries",
+        owner=audit.created_by,
+        start=timezone.localdate(),
+        due=timezone.localdate() + timedelta(days=30),
+        created_by=audit.created_by,
+    )
+    action.questions.set(Question.objects.filter(framework=audit.framework, code="CD1"))
+    return action
+
+
+def _action_form(audit):
+    question = Question.objects.get(framework=audit.framework, code="CD1")
+    today = timezone.localdate()
+    return {
+        "title": "Digital help desks",
+        "own_intervention": "Help desks in libraries",
+        "questions": [question.pk],
+        "owner": audit.created_by.pk,
+        "start": today.isoformat(),
+        "due": (today + timedelta(days=60)).isoformat(),
+        "version": "1",
+    }
+
+
 PARAMETERS = {
     "pk": lambda audit: audit.pk,
+    "action_id": lambda audit: _action(audit).pk,
     "invitation_id": lambda audit: _invitation(audit).invitation.pk,
     "token": lambda audit: _invitation(audit).token,
     "perspective_id": lambda audit: (
@@ -211,6 +267,10 @@ def post_data(name, audit):
         "perspectives:workshop-new": {"name": "Riverside panel", "kind": "residents", "participants": "6"},
         "perspectives:workshop": {"name": "Riverside panel", "participants": "6", "CD1-rated_2": "3"},
         "perspectives:respond": {"CD1-choice": "3", "CD1-comment": "Hall open evenings"},
+        "actions:new": _action_form(audit),
+        "actions:edit": _action_form(audit),
+        "actions:status": {"status": "in_progress", "version": "1"},
+        "actions:note": {"on": timezone.localdate().isoformat(), "text": "First session held"},
     }.get(name, {})
 
 
@@ -231,6 +291,9 @@ def snapshot(*, own_ratings_of=None):
         list(DivergenceNote.objects.order_by("pk").values_list("pk", "note")),
         list(CouncillorRequest.objects.order_by("pk").values_list("pk", "asked_at")),
         list(PerspectiveAnswer.objects.exclude(user=own_ratings_of).order_by("pk").values_list("pk", "rating")),
+        list(Action.objects.order_by("pk").values_list("pk", "title", "status", "version", "due")),
+        ActionEvent.objects.count(),
+        ProgressNote.objects.count(),
     )
 
 
@@ -285,6 +348,7 @@ def test_access(request, client, audit, other_council, name, method, role, statu
     response = client.get(url) if method == "GET" else client.post(url, post_data(name, audit))
     assert response.status_code == status
     if status in (403, 404):
+        assert not ActionEvent.objects.exclude(kind="created").exists()
         assert Answer.objects.count() == answers_before
         assert list(Audit.objects.values_list("pk", "status", "version")) == audits_before
     if role == "outsider" and name not in TOKEN_URLS:  # holding a link, anyone sees whose it is

@@ -94,10 +94,12 @@ def test_query_count_does_not_grow_with_services_audits_or_periods(
     # session, user, memberships, council, the audits' change stamp, services, periods, approved
     # audits, their scores, policy responses, interventions, the questions each addresses, work
     # in progress, the benchmark (one query); session expiry: savepoint, update, release
-    assert count() == before == 18  # 17, and one asking whether any audit counted has other perspectives
+    # 17, one asking whether any audit counted has other perspectives, and two for the action plan
+    # (its stamp, for the cached body, and its counts by factor and status)
+    assert count() == before == 20
     # Unchanged since: the page's body comes from the cache (session, user, memberships,
-    # council, stamp; session expiry).
-    assert count() == 8
+    # council, stamp, the action plan's stamp; session expiry).
+    assert count() == 9
 
 
 def test_benchmark_needs_opt_in_and_five_councils_and_names_none(
