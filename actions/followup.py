@@ -59,6 +59,11 @@ class Move:
         }[self.kind]
 
     @property
+    def short(self) -> str:
+        """e.g. "2 → 3" ("–" for no rating)."""
+        return f"{self.before or '–'} → {self.now or '–'}"
+
+    @property
     def text(self) -> str:
         """e.g. "rated 2 in 2026/27, 3 now"."""
 

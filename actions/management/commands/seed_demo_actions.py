@@ -22,7 +22,7 @@ from actions import services
 from actions.models import Action, ActionEvent, ActionStatus, ProgressNote, TrialComparison, TrialDecision
 from actions.permissions import owner_choices
 from audits import question_bank
-from audits.models import Audit, Council, Role
+from audits.models import Audit, AuditStatus, Council, Role
 from audits.selectors import audit_profile
 
 #: The period whose approved audits the demo plans from (the one before the current period).
@@ -46,6 +46,7 @@ class Command(BaseCommand):
                     if Action.objects.filter(council=council, service=audit.service).exists():
                         continue
                     made += self._plan(audit, index, people)
+                made += self._planned_now(council, people)
         self.stdout.write(self.style.SUCCESS(f"Demo action plans ready ({made} actions planned)."))
 
     def _plan(self, audit: Audit, index: int, people) -> int:
@@ -100,6 +101,38 @@ class Command(BaseCommand):
                 at=closed or planned_at + timedelta(days=30)
             )
         return made
+
+    def _planned_now(self, council, people) -> int:
+        """One action just planned from a submitted audit of the current period."""
+        audit = Audit.objects.filter(council=council, status=AuditStatus.SUBMITTED).select_related("framework").first()
+        if audit is None or Action.objects.filter(audit=audit).exists():
+            return 0
+        suggestions = audit_profile(audit).suggestions
+        if not suggestions:
+            return 0
+        item = suggestions[0]
+        weak = {a.code for a in item.suggestion.reasons}
+        questions = [
+            q for q in question_bank.factor_questions(audit.framework_id, item.suggestion.factor) if q.code in weak
+        ]
+        aimed = item.aimed[0].intervention if item.aimed else None
+        today = timezone.localdate()
+        services.action_create(
+            audit=audit,
+            user=people[0],
+            factor=item.suggestion.factor,
+            data=services.ActionData(
+                title=aimed.title if aimed else f"Own response on {item.title.lower()}",
+                start=today + timedelta(days=30),
+                due=today + timedelta(days=150),
+                questions=questions[:2],
+                intervention=aimed,
+                own_intervention="" if aimed else "A council-designed response",
+                owner=people[0],
+                target=", ".join(f"{q.code} up a level" for q in questions[:2]) + " at the next audit",
+            ),
+        )
+        return 1
 
     def _progress(self, action: Action, k: int, audit, user, planned_at, index: int) -> str:
         """Move the action on as the demo wants it, with a note of progress."""
