@@ -26,7 +26,7 @@ from audits.models import Answer, Audit
 from audits.reports.data import previous_audit
 
 from .models import Action, ActionStatus
-from .selectors import with_details
+from .selectors import listed
 
 LEVEL_WORDS = {1: "a level", 2: "two levels", 3: "three levels"}
 
@@ -169,7 +169,7 @@ def _followed_actions(audit: Audit, previous: Audit | None) -> list[Action]:
         actions = actions.filter(Q(audit=previous) | Q(closed_at__isnull=True) | Q(closed_at__gte=previous.approved_at))
     if audit.approved_at:  # an approved audit's report reads the same later
         actions = actions.filter(created_at__lte=audit.approved_at)
-    return list(with_details(actions).order_by("factor", "due", "pk"))
+    return listed(actions.order_by("factor", "due", "pk"))
 
 
 def followup(audit: Audit) -> Followup | None:
@@ -191,8 +191,7 @@ def followup(audit: Audit) -> Followup | None:
     by_factor: dict[str, list[FollowedAction]] = defaultdict(list)
     for action in actions:
         moves = tuple(
-            Move(q.code, before.get((action.audit_id, q.code)), action.audit.period, now.get(q.code))
-            for q in action.questions.all()
+            Move(code, before.get((action.audit_id, code)), action.audit.period, now.get(code)) for code in action.codes
         )
         by_factor[action.factor].append(FollowedAction(action, moves))
     factors = tuple(FactorFollowup(f, Factor(f).label, tuple(by_factor[f])) for f in FACTOR_ORDER if by_factor.get(f))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audits.forms import LimitedTextField
 from audits.models import Intervention, Question
+from audits.validators import reject_control_characters
 
 from . import services
 from .models import ActionStatus, TrialComparison, TrialDecision
@@ -35,6 +36,17 @@ def _text(label: str, *, required: bool = False, max_length: int = services.TEXT
     )
 
 
+class _CleanText:
+    """Text fields refuse invisible control characters and direction overrides, as everywhere
+    in the app (audits.validators)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(reject_control_characters)
+
+
 def _helper(layout: Layout) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
@@ -43,7 +55,7 @@ def _helper(layout: Layout) -> FormHelper:
     return helper
 
 
-class ActionForm(forms.Form):
+class ActionForm(_CleanText, forms.Form):
     """An action: what, aimed at which questions, who, when, and whether it is run as a trial."""
 
     title = LimitedTextField(max_length=services.TITLE_MAX, label="Title", help_text="What will be done, in a line.")
@@ -184,7 +196,7 @@ class ActionForm(forms.Form):
         }
 
 
-class StatusForm(forms.Form):
+class StatusForm(_CleanText, forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
     dropped_reason = _text("Why it is dropped", help_text="Needed when the action is dropped.")
     outcome = _text("Trial outcome", rows=3, help_text="What happened, judged the way written before the start.")
@@ -212,7 +224,7 @@ class StatusForm(forms.Form):
         )
 
 
-class NoteForm(forms.Form):
+class NoteForm(_CleanText, forms.Form):
     on = DateInputField(label="Date")
     text = _text("Progress", required=True, rows=3)
 

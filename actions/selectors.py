@@ -6,20 +6,65 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from audits.factors import FACTOR_ORDER, Factor
-from audits.models import Audit, Council, Question
+from audits.models import Audit, Council
 
 from .models import CLOSED_STATUSES, Action, ActionEvent, ActionStatus, TrialComparison, TrialDecision
 
 
 def with_details(actions: QuerySet[Action]) -> QuerySet[Action]:
-    """Actions with what a list shows of them: owner, intervention, scope, question codes."""
-    return actions.select_related("owner", "intervention", "service", "audit__service").prefetch_related(
-        Prefetch("questions", queryset=Question.objects.only("pk", "code", "framework_id").order_by("order", "code"))
-    )
+    """Actions with their scope, owner and intervention."""
+    return actions.select_related("owner", "intervention", "service", "audit__service")
+
+
+#: What a table of actions shows (actions/partials/table.html): read alone, the rows are a
+#: third of the width (the audit's and the owner's every column otherwise).
+TABLE_FIELDS = (
+    "council_id",
+    "service__name",
+    "audit_id",
+    "factor",
+    "title",
+    "intervention__title",
+    "own_intervention",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "partner",
+    "partner_contact",
+    "start",
+    "due",
+    "target",
+    "status",
+    "is_trial",
+)
+
+
+def for_table(actions: QuerySet[Action]) -> QuerySet[Action]:
+    return actions.select_related("owner", "intervention", "service").only(*TABLE_FIELDS)
+
+
+def with_codes(rows: list[Action]) -> list[Action]:
+    """Give each action ``codes``: its questions' codes in bank order (one query for all,
+    rather than a prefetch, which builds a query set per action)."""
+    codes: dict[int, list[str]] = {a.pk: [] for a in rows}
+    if rows:
+        through = Action.questions.through.objects.filter(action_id__in=list(codes))
+        for action_id, code in through.order_by("question__order", "question__code").values_list(
+            "action_id", "question__code"
+        ):
+            codes[action_id].append(code)
+    for action in rows:
+        action.codes = codes[action.pk]
+    return rows
+
+
+def listed(actions: QuerySet[Action]) -> list[Action]:
+    """The actions with all their fields, their scope, owner and intervention, and ``codes``."""
+    return with_codes(list(with_details(actions)))
 
 
 def audit_plan(audit: Audit) -> list[Action]:
@@ -34,11 +79,12 @@ def audit_plan(audit: Audit) -> list[Action]:
     else:
         carried = Q(closed_at__isnull=True)
     earlier = Q(audit__period__lte=audit.period) & ~Q(audit=audit) & carried
-    return list(with_details(scope.filter(Q(audit=audit) | earlier)).order_by("due", "pk"))
+    return listed(scope.filter(Q(audit=audit) | earlier).order_by("due", "pk"))
 
 
-def council_plan(council: Council, *, service_id: int | str | None = "all", status: str = "") -> list[Action]:
-    """A council's actions, of one scope (a service's id, None for the whole council) or all."""
+def council_actions(council: Council, *, service_id: int | str | None = "all", status: str = "") -> QuerySet[Action]:
+    """A council's actions, of one scope (a service's id, None for the whole council) or all,
+    by scope and due date."""
     actions = Action.objects.filter(council=council)
     if service_id != "all":
         actions = actions.filter(service_id=service_id)
@@ -46,16 +92,17 @@ def council_plan(council: Council, *, service_id: int | str | None = "all", stat
         actions = actions.exclude(status__in=CLOSED_STATUSES)
     elif status in ActionStatus.values:
         actions = actions.filter(status=status)
-    return list(with_details(actions).order_by("service__name", "due", "pk"))
+    return actions.order_by("service__name", "due", "pk")
 
 
-def my_actions(user) -> list[Action]:
-    """The actions the user owns, in the councils they still belong to: open ones first."""
+def my_actions(user) -> QuerySet[Action]:
+    """The actions the user owns, in the councils they still belong to: open ones first, then
+    by due date."""
     from audits.permissions import roles_of
 
-    actions = Action.objects.filter(owner=user, council_id__in=list(roles_of(user))).select_related("council")
-    rows = list(with_details(actions).order_by("due", "pk"))
-    return sorted(rows, key=lambda a: a.is_closed)
+    closed = Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0), output_field=IntegerField())
+    actions = Action.objects.filter(owner=user, council_id__in=list(roles_of(user)))
+    return actions.annotate(closed=closed).order_by("closed", "due", "pk")
 
 
 #: How the history names an action's fields.
@@ -152,8 +199,9 @@ class PlanSummary:
 OVERDUE_SHOWN = 10
 
 
-def plan_summary(council: Council, today=None) -> PlanSummary:
-    """Counts by status and by factor (one grouped query), and the overdue actions (two)."""
+def plan_summary(council: Council, today=None, *, list_overdue: bool = True) -> PlanSummary:
+    """Counts by status and by factor (one grouped query), and the overdue actions (two; one
+    without ``list_overdue``)."""
     today = today or timezone.localdate()
     counts: Counter = Counter()
     by_factor: dict[str, Counter] = {f: Counter() for f in FACTOR_ORDER}

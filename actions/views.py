@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -92,6 +93,23 @@ def _initial(request: HttpRequest, audit, item) -> dict:
     }
 
 
+#: Actions per page of the plan and of My actions (the CSV has them all).
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, actions):
+    """One page of the actions, with what the table shows of them."""
+    page = Paginator(selectors.for_table(actions), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_codes(list(page.object_list))
+    return page
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def plan(request: HttpRequest, council_slug: str) -> HttpResponse:
     council = get_council_for_user(request.user, council_slug)
     form = PlanFilterForm(request.GET or None, council=council)
@@ -102,10 +120,10 @@ def plan(request: HttpRequest, council_slug: str) -> HttpResponse:
         {
             "council": council,
             "form": form,
-            "actions": selectors.council_plan(council, service_id=service_id, status=status),
-            "summary": selectors.plan_summary(council),
+            "page": _page(request, selectors.council_actions(council, service_id=service_id, status=status)),
+            "summary": selectors.plan_summary(council, list_overdue=False),
             "today": timezone.localdate(),
-            "query": request.GET.urlencode(),
+            "query": _query_without_page(request),
         },
     )
 
@@ -140,14 +158,14 @@ def plan_csv(request: HttpRequest, council_slug: str) -> HttpResponse:
     service_id, status = form.scope_and_status()
     today = timezone.localdate()
     rows = [CSV_HEADER]
-    for a in selectors.council_plan(council, service_id=service_id, status=status):
+    for a in selectors.listed(selectors.council_actions(council, service_id=service_id, status=status)):
         rows.append(
             [
                 a.scope_label,
                 a.get_factor_display(),
                 a.title,
                 a.intervention_label,
-                " ".join(q.code for q in a.questions.all()),
+                " ".join(a.codes),
                 a.owner_label,
                 a.start.isoformat(),
                 a.due.isoformat(),
@@ -174,7 +192,9 @@ def plan_csv(request: HttpRequest, council_slug: str) -> HttpResponse:
 
 def mine(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "actions/mine.html", {"actions": selectors.my_actions(request.user), "today": timezone.localdate()}
+        request,
+        "actions/mine.html",
+        {"page": _page(request, selectors.my_actions(request.user)), "today": timezone.localdate(), "query": ""},
     )
 
 

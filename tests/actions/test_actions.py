@@ -485,3 +485,16 @@ def test_the_plan_pages_read_a_fixed_number_of_queries(client_for, followed, las
 def test_the_dashboard_query_count_is_pinned(client_for, last_year, manager):
     plan(last_year, manager)
     assert _count(client_for(manager), reverse("audits:dashboard", args=[last_year.council.slug])) <= 22
+
+
+def test_a_long_plan_comes_in_pages_and_the_csv_has_it_all(client_for, last_year, manager):
+    for n in range(26):
+        plan(last_year, manager, title=f"Action {n:02d}")
+    client = client_for(manager)
+    url = reverse("actions:plan", args=[last_year.council.slug])
+    first = client.get(url + "?status=open").content.decode()
+    assert "Page 1 of 2 (26 actions)" in first and "Action 24" in first and "Action 25" not in first
+    assert "?status=open&amp;page=2" in first  # the filter is kept from page to page
+    assert "Action 25" in client.get(url + "?status=open&page=2").content.decode()
+    csv_rows = client.get(reverse("actions:plan-csv", args=[last_year.council.slug])).content.decode("utf-8-sig")
+    assert len(csv_rows.strip().splitlines()) == 27

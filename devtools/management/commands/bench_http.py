@@ -231,7 +231,7 @@ class Command(BaseCommand):
             f"{os.getloadavg()[0]:.2f}."
         )
         compared, link = _compared_audit(council, manager or user)
-        rows = _rows(council, audit, connections, compared, link)
+        rows = _rows(council, audit, connections, compared, link, _bench_plan(council, user))
         # The link page's own limit (PERSPECTIVE_LINK_RATE a minute per link) would answer wrk with 429s.
         os.environ["PERSPECTIVE_LINK_RATE"] = "100000000"
         # Stopped with SIGTERM (not only Ctrl+C): leave through the `with` below, which stops gunicorn.
@@ -468,7 +468,50 @@ def _compared_audit(council: Council, by) -> tuple[Audit, str]:
     return audit, BENCH_LINK
 
 
-def _rows(council: Council, audit: Audit, connections: int, compared: Audit, link: str) -> list[Page | OfficersRow]:
+#: Actions the bench's council plans (made once), all owned by the bench officer.
+BENCH_ACTIONS = 80
+
+
+def _bench_plan(council: Council, owner) -> int:
+    """BENCH_ACTIONS actions over the council's approved audits, each aimed at two questions,
+    with a progress note; made the first time."""
+    from actions.models import Action, ActionStatus, ProgressNote
+
+    if not Action.objects.filter(council=council).exists():
+        audits = list(Audit.objects.approved().filter(council=council).order_by("period", "pk"))
+        if not audits:
+            raise CommandError(f"{council} has no approved audit to plan actions from: run `generate_national`.")
+        statuses = ActionStatus.values
+        today = timezone.localdate()
+        with transaction.atomic():
+            for n in range(BENCH_ACTIONS):
+                audit = audits[n % len(audits)]
+                questions = list(
+                    Question.objects.filter(framework_id=audit.framework_id).order_by("order")[n % 20 :][:2]
+                )
+                action = Action.objects.create(
+                    council=council,
+                    service_id=audit.service_id,
+                    audit=audit,
+                    factor=questions[0].factor,
+                    title=f"Bench action {n}",
+                    own_intervention="Bench intervention",
+                    owner=owner,
+                    start=today - timedelta(days=60),
+                    due=today + timedelta(days=n - 20),
+                    status=statuses[n % len(statuses)],
+                    dropped_reason="Bench" if statuses[n % len(statuses)] == "dropped" else "",
+                    closed_at=timezone.now() if statuses[n % len(statuses)] in ("done", "dropped") else None,
+                    created_by=owner,
+                )
+                action.questions.set(questions)
+                ProgressNote.objects.create(action=action, text="Bench progress", author=owner)
+    return Action.objects.filter(council=council).count()
+
+
+def _rows(
+    council: Council, audit: Audit, connections: int, compared: Audit, link: str, actions: int
+) -> list[Page | OfficersRow]:
     step = reverse("audits:step", args=[audit.pk, FACTOR_SLUGS[STEP_FACTOR]])
     fields: list[tuple[str, str]] = [("version", str(audit.version)), ("next", "stay")]
     questions = list(
@@ -503,6 +546,8 @@ def _rows(council: Council, audit: Audit, connections: int, compared: Audit, lin
         Page("council reports page", reverse("audits:council-reports", args=[council.slug])),
         Page("perspectives comparison (10 perspectives)", reverse("perspectives:overview", args=[compared.pk])),
         Page("invitation link page (questions, answered)", reverse("perspectives:respond", args=[link])),
+        Page(f"council action plan ({actions} actions)", reverse("actions:plan", args=[council.slug])),
+        Page(f"my actions ({actions} owned)", reverse("actions:mine")),
         # Again at the end: a busy machine (other processes) shows as two different baselines.
         Page(BASELINE_AGAIN, reverse("audits:about"), target=None),
     ]
