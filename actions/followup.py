@@ -1,8 +1,8 @@
 """What the previous plan changed, as the next audit of the same scope shows it (CLEAR's step 7).
 
 The actions followed up are the scope's actions planned from audits of earlier periods that
-were still open after the previous approved audit of the scope, or planned from it: what was
-closed before then was already read at that audit. For each question an action aims at, the
+were still open after the previous approved audit of the scope, or planned from that audit's
+period (any revision of it): what was closed before then was already read at that audit. For each question an action aims at, the
 rating when the action was planned (in the audit it was planned from) is set beside this
 audit's rating of the question with the same code (the bank may have a new version since):
 
@@ -166,7 +166,10 @@ def factor_sentence(label: str, actions: list[Action], moves: list[Move]) -> str
 def _followed_actions(audit: Audit, previous: Audit | None) -> list[Action]:
     actions = Action.objects.of_scope(audit.council_id, audit.service_id).filter(audit__period__lt=audit.period)
     if previous is not None and previous.approved_at:
-        actions = actions.filter(Q(audit=previous) | Q(closed_at__isnull=True) | Q(closed_at__gte=previous.approved_at))
+        # Planned from the previous period's audit (any of its revisions), or still open then.
+        actions = actions.filter(
+            Q(audit__period__gte=previous.period) | Q(closed_at__isnull=True) | Q(closed_at__gte=previous.approved_at)
+        )
     if audit.approved_at:  # an approved audit's report reads the same later
         actions = actions.filter(created_at__lte=audit.approved_at)
     return listed(actions.order_by("factor", "due", "pk"))

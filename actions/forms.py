@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
+from audits.factors import Factor
 from audits.forms import LimitedTextField
 from audits.models import Intervention, Question
 from audits.validators import reject_control_characters
@@ -124,8 +125,8 @@ class ActionForm(_CleanText, forms.Form):
         self.fields["questions"].label_from_instance = lambda q: f"{q.code}: {q.prompt}"
         for key in ("invalid_choice", "invalid_pk_value"):
             self.fields["questions"].error_messages[key] = (
-                f"Choose questions of this audit's question bank ({audit.framework}) from the list: "
-                "an action aims at the questions of the audit it is planned from."
+                f"Choose from the list: an action on {Factor(factor).label} aims at that factor's questions in "
+                f"this audit's question bank ({audit.framework})."
             )
         self.fields["questions"].error_messages["required"] = "Choose at least one question the action aims at."
         self.fields["owner"].queryset = owner_choices(council.pk)

@@ -69,7 +69,8 @@ class SuggestionActions:
 
 def suggestion_panel(request, audit: Audit, item) -> Panel | None:
     factor = item.suggestion.factor
-    planned = [a for a in _plan(audit) if a.audit_id == audit.pk and a.factor == factor]
+    # Planned from this audit or another revision of the same period (a reopened audit's plan is its own).
+    planned = [a for a in _plan(audit) if a.audit.period == audit.period and a.factor == factor]
     can = may_plan(request.user, audit.council_id) and audit.status in PLANNABLE_AUDITS
     if not planned and not can:
         return None
@@ -110,9 +111,10 @@ def report_plan(audit: Audit) -> Panel | None:
     actions = _plan(audit)
     if not actions:
         return None
-    # An approved report is dated by its approval: "overdue" is read on that day.
-    today = timezone.localdate(audit.approved_at) if audit.approved_at else timezone.localdate()
-    return Panel("actions/report_plan.html", ReportPlan(audit, actions, today), "Action plan", "action-plan")
+    # Statuses are today's, and so is "overdue", as on the audit's page; the report says so.
+    return Panel(
+        "actions/report_plan.html", ReportPlan(audit, actions, timezone.localdate()), "Action plan", "action-plan"
+    )
 
 
 def dashboard_panel(council, audit_ids) -> Panel:
@@ -127,6 +129,18 @@ def dashboard_stamp(council) -> str:
     row = Action.objects.filter(council=council).aggregate(n=Count("pk"), at=Max("updated_at"))
     at = row["at"].timestamp() if row["at"] else 0
     return f"a{row['n']}-{at}-{timezone.localdate():%Y%m%d}"
+
+
+def keep_the_plan(council) -> list[str]:
+    """An import may not delete the audits a plan was made from: the file does not carry plans."""
+    n = Action.objects.filter(council=council).count()
+    if not n:
+        return []
+    return [
+        f"{council} has {n} action{'s' if n != 1 else ''} in its action plans, planned from the audits that "
+        "--replace would delete, and the file does not carry them. Download the plan (CSV) to keep a copy, delete "
+        "the actions in the admin (Action plans), then import again; or import the file as a new council."
+    ]
 
 
 def _csv_rows(summary: selectors.PlanSummary) -> list[list[str]]:
@@ -154,5 +168,6 @@ def register() -> None:
         suggestion_panel=suggestion_panel,
         question_notes=question_notes,
         dashboard_stamp=dashboard_stamp,
+        replace_check=keep_the_plan,
     )
     extensions.register(report_section=report_plan)

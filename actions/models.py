@@ -162,8 +162,8 @@ class Action(models.Model):
 
     @property
     def has_started(self) -> bool:
-        """Past "planned": a trial's hypothesis is locked from here on."""
-        return self.status != ActionStatus.PLANNED
+        """Under way, closed, or its start date reached: a trial's design is locked from here on."""
+        return self.status != ActionStatus.PLANNED or self.start <= timezone.localdate()
 
     def is_overdue(self, today=None) -> bool:
         return not self.is_closed and self.due < (today or timezone.localdate())
@@ -222,7 +222,7 @@ class ActionEvent(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    DUE_SOON = "due_soon", "Due within 14 days"
+    DUE_SOON = "due_soon", "Due soon"
     OVERDUE = "overdue", "Overdue"
 
 

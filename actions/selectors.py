@@ -68,8 +68,8 @@ def listed(actions: QuerySet[Action]) -> list[Action]:
 
 
 def audit_plan(audit: Audit) -> list[Action]:
-    """The plan an audit's page and report show: the actions planned from it, and the scope's
-    actions still open from earlier audits (a plan carries on until its actions are closed)."""
+    """The plan an audit's page and report show: the actions planned from it (or another
+    revision of the same period), and the scope's actions still open from earlier audits (a plan carries on until its actions are closed)."""
     scope = Action.objects.of_scope(audit.council_id, audit.service_id)
     if audit.status == "approved" and audit.approved_at:
         # An approved audit's report reads the same later: the actions open when it was approved.
@@ -78,8 +78,9 @@ def audit_plan(audit: Audit) -> list[Action]:
         )
     else:
         carried = Q(closed_at__isnull=True)
-    earlier = Q(audit__period__lte=audit.period) & ~Q(audit=audit) & carried
-    return listed(scope.filter(Q(audit=audit) | earlier).order_by("due", "pk"))
+    # Planned from this period's audit, whichever revision: a reopened audit keeps its plan.
+    earlier = Q(audit__period__lt=audit.period) & carried
+    return listed(scope.filter(Q(audit__period=audit.period) | earlier).order_by("due", "pk"))
 
 
 def council_actions(council: Council, *, service_id: int | str | None = "all", status: str = "") -> QuerySet[Action]:
@@ -210,9 +211,9 @@ def plan_summary(council: Council, today=None, *, list_overdue: bool = True) -> 
         by_factor[row["factor"]][row["status"]] += row["n"]
     overdue = Action.objects.filter(council=council).overdue(today)
     overdue_total = overdue.count() if counts else 0
-    shown = (
-        list(overdue.select_related("owner", "service").order_by("due", "pk")[:OVERDUE_SHOWN]) if overdue_total else []
-    )
+    shown = []
+    if overdue_total and list_overdue:
+        shown = list(overdue.select_related("owner", "service").order_by("due", "pk")[:OVERDUE_SHOWN])
     factors = [
         FactorCounts(
             f,

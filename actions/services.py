@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.factors import Factor
-from audits.models import Audit, AuditStatus, Intervention, Question
+from audits.models import Audit, AuditStatus, Intervention, Membership, Question
 
 from .models import (
     Action,
@@ -39,7 +39,7 @@ from .models import (
     TrialComparison,
     TrialDecision,
 )
-from .permissions import owner_choices
+from .permissions import PLANNERS, owner_choices
 
 logger = logging.getLogger(__name__)
 
@@ -258,14 +258,27 @@ def action_set_status(*, action: Action, user, data: StatusData, expected_versio
         errors["dropped_reason"] = "Say why the action is dropped: the next audit reads it."
     if data.decision not in TrialDecision.values:
         errors["decision"] = "Choose a decision from the list."
-    if not action.is_trial and (data.outcome.strip() or data.decision):
+    if data.status == ActionStatus.PLANNED and action.status != ActionStatus.PLANNED:
+        errors["status"] = (
+            f"An action that is {action.get_status_display().lower()} does not go back to planned "
+            "(a trial's design stays locked once it has started): choose another status."
+        )
+    outcome = data.outcome.strip()
+    if not action.is_trial and (outcome or data.decision):
         errors["outcome"] = "Only a trial records an outcome and a decision."
+    elif action.is_trial and data.status == ActionStatus.PLANNED and (outcome or data.decision):
+        errors["outcome"] = "A trial records its outcome and decision once it has started."
+    elif action.is_trial and data.status == ActionStatus.DONE:
+        if not outcome:
+            errors["outcome"] = "A finished trial says what happened, judged the way written before it started."
+        if not data.decision:
+            errors["decision"] = "A finished trial records its decision: scale up, adapt or stop."
     if errors:
         raise ValidationError(errors)
     fields = {
         "status": data.status,
         "dropped_reason": reason if data.status == ActionStatus.DROPPED else "",
-        "outcome": data.outcome.strip(),
+        "outcome": outcome,
         "decision": data.decision,
     }
     before = {k: getattr(action, k) for k, v in fields.items() if getattr(action, k) != v}
@@ -306,13 +319,19 @@ def note_add(*, action: Action, user, on: date, text: str) -> ProgressNote:
 @dataclass
 class RemindersSent:
     sent: list[Reminder] = field(default_factory=list)
-    skipped_no_address: list[Action] = field(default_factory=list)
+    skipped_no_address: list[Action] = field(default_factory=list)  # no one able to act has an address
+    failed: list[Action] = field(default_factory=list)  # the e-mail failed: tried again next run
 
 
-def _recipient(action: Action):
+def _recipient(action: Action, able: set[tuple[int, int]]):
     """Who hears about the action: its owner, or for a partner's action the colleague who
-    planned it (the council does not write to partners on its own)."""
-    return action.owner if action.owner_id else action.created_by
+    planned it (the council does not write to partners on its own); in either case only while
+    they are an active officer or manager of the council (``able``: (user, council) pairs).
+    An owner who has left hands over to the planner; None when neither can act on it."""
+    for person in (action.owner, action.created_by) if action.owner_id else (action.created_by,):
+        if person.is_active and (person.pk, action.council_id) in able:
+            return person
+    return None
 
 
 def send_reminders(*, today: date | None = None) -> RemindersSent:
@@ -328,12 +347,17 @@ def send_reminders(*, today: date | None = None) -> RemindersSent:
         .order_by("due", "pk")
     )
     sent_before = set(Reminder.objects.filter(action__in=candidates).values_list("action_id", "kind", "due"))
+    able = set(
+        Membership.objects.filter(council__actions__in=candidates, role__in=PLANNERS).values_list(
+            "user_id", "council_id"
+        )
+    )
     for action in candidates:
         kind = ReminderKind.OVERDUE if action.due < today else ReminderKind.DUE_SOON
         if (action.pk, kind.value, action.due) in sent_before:
             continue
-        person = _recipient(action)
-        if not person.email:
+        person = _recipient(action, able)
+        if person is None or not person.email:
             result.skipped_no_address.append(action)
             continue
         try:
@@ -343,8 +367,9 @@ def send_reminders(*, today: date | None = None) -> RemindersSent:
                 _event(action, None, ActionEventKind.REMINDED, after={"reminder": kind.label, "to": person.email})
         except IntegrityError:
             continue  # another run sent it meanwhile
-        except OSError:
+        except Exception:  # one failed e-mail (a bad address, a mail server down) stops no other
             logger.exception("Could not send the reminder for action %s; the next run tries again", action.pk)
+            result.failed.append(action)
             continue
         result.sent.append(reminder)
     return result
@@ -357,9 +382,11 @@ def _send(action: Action, reminder: Reminder, person, today: date) -> None:
         "person": person,
         "overdue": reminder.kind == ReminderKind.OVERDUE,
         "days": (action.due - today).days,
+        "remind_days": REMIND_DAYS,
         "days_late": (today - action.due).days,
         "url": url,
         "mine_url": settings.SITE_URL.rstrip("/") + reverse("actions:mine"),
+        "plan_url": settings.SITE_URL.rstrip("/") + reverse("actions:plan", args=[action.council.slug]),
         "for_partner": not action.owner_id,
     }
     subject = render_to_string("actions/email/reminder_subject.txt", context).strip()

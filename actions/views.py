@@ -194,7 +194,12 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "actions/mine.html",
-        {"page": _page(request, selectors.my_actions(request.user)), "today": timezone.localdate(), "query": ""},
+        {
+            "page": _page(request, selectors.my_actions(request.user)),
+            "today": timezone.localdate(),
+            "query": "",
+            "remind_days": services.REMIND_DAYS,
+        },
     )
 
 
@@ -226,6 +231,19 @@ def detail(
     )
 
 
+_CONFLICT = (
+    "Someone changed this action after you opened the page, so nothing was saved. Your version is "
+    "still in the form: check the action's history below or on its page, then save again to keep yours."
+)
+
+
+def _with_version(request: HttpRequest, action):
+    """The posted form, set to overwrite the action's version now stored."""
+    data = request.POST.copy()
+    data["version"] = str(action.version)
+    return data
+
+
 def _status_initial(action) -> dict:
     return {
         "status": action.status,
@@ -251,9 +269,19 @@ def edit(request: HttpRequest, action_id: int) -> HttpResponse:
                 data=form.to_data(),
                 expected_version=form.cleaned_data["version"] or 0,
             )
-        except services.ActionConflictError as exc:
-            messages.error(request, exc.messages[0])
-            return redirect(action)
+        except services.ActionConflictError:
+            # What they typed stays on the page, over the newer version: saving again keeps theirs.
+            action = get_action(request.user, action_id, change=True)
+            form = ActionForm(
+                _with_version(request, action),
+                audit=audit,
+                factor=action.factor,
+                action=action,
+                initial=ActionForm.initial_for(action),
+            )
+            form.is_valid()
+            messages.error(request, _CONFLICT)
+            return render(request, "actions/edit.html", {"action": action, "form": form}, status=409)
         except ValidationError as exc:
             _errors_onto(form, exc)
         else:
@@ -273,9 +301,12 @@ def status(request: HttpRequest, action_id: int) -> HttpResponse:
             action = services.action_set_status(
                 action=action, user=request.user, data=form.to_data(), expected_version=form.cleaned_data["version"]
             )
-        except services.ActionConflictError as exc:
-            messages.error(request, exc.messages[0])
-            return redirect(action)
+        except services.ActionConflictError:
+            action = get_action(request.user, action_id, change=True)
+            form = StatusForm(_with_version(request, action), action=action)
+            form.is_valid()
+            messages.error(request, _CONFLICT)
+            return detail(request, action_id, action=action, status_form=form, http_status=409)
         except ValidationError as exc:
             _errors_onto(form, exc)
         else:

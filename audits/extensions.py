@@ -45,6 +45,7 @@ class _Hooks:
     suggestion_panels: list[Callable] = field(default_factory=list)
     question_notes: list[Callable] = field(default_factory=list)
     dashboard_stamps: list[Callable] = field(default_factory=list)
+    replace_checks: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -59,6 +60,7 @@ def register(
     suggestion_panel: Callable | None = None,
     question_notes: Callable | None = None,
     dashboard_stamp: Callable | None = None,
+    replace_check: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -78,6 +80,9 @@ def register(
     - ``dashboard_stamp(council) -> str``: changes whenever the app's dashboard panel may have
       changed for other reasons than the council's audits (the dashboard's HTML is cached by
       its stamp). Called on every view of the dashboard: keep it to one small query.
+    - ``replace_check(council) -> list[str]``: why an import may not delete the council's
+      audits to replace them (``import_audits --replace``), one sentence each: what the app
+      keeps of those audits that the file does not carry.
     """
     for name, hook in (
         ("approval_checks", approval_check),
@@ -87,6 +92,7 @@ def register(
         ("suggestion_panels", suggestion_panel),
         ("question_notes", question_notes),
         ("dashboard_stamps", dashboard_stamp),
+        ("replace_checks", replace_check),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -124,3 +130,7 @@ def question_notes(audit, factor: str) -> dict[str, list[Panel]]:
 
 def dashboard_stamps(council) -> str:
     return ".".join(hook(council) for hook in _hooks.dashboard_stamps)
+
+
+def replace_blockers(council) -> list[str]:
+    return [reason for check in _hooks.replace_checks for reason in check(council)]

@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from . import services
+from . import extensions, services
 from .models import Answer, Audit, AuditEvent, Council, Framework, Membership, Question, Service
 from .transfer_checks import USER_FIELDS, Origin, check_tables, refuse
 
@@ -194,6 +194,8 @@ def _import(tables, origin: Origin, *, replace: bool, allow_existing_accounts: b
     if council is None:
         council = result.council = Council.objects.create(name=c["name"], slug=c["slug"])
     elif replace:
+        if blockers := extensions.replace_blockers(council):
+            raise refuse(origin.row("council", 0), " ".join(blockers))
         result.replaced = delete_audits(council)
     council.benchmark_opt_in = c["benchmark_opt_in"]
     council.save(update_fields=["benchmark_opt_in"])

@@ -234,7 +234,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clear-audit@localhost")
 #: The app's address as its users reach it, for links in e-mails sent without a request (the
-#: action reminders sent by `manage.py send_action_reminders` from cron or the task worker).
+#: action reminders that `manage.py send_action_reminders` sends, from cron).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Behind HTTPS (set SECURE=true in production): secure cookies and HSTS.

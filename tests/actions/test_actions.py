@@ -234,15 +234,27 @@ def test_a_stale_page_saves_nothing(client_for, last_year, manager, officer):
     response = client_for(manager).post(
         reverse("actions:status", args=[action.pk]),
         {"status": "dropped", "dropped_reason": "x", "version": 1},
-        follow=True,
     )
-    assert "Someone changed this action after you opened the page" in response.content.decode()
+    page = response.content.decode()
+    assert "Someone changed this action after you opened the page" in page
     action.refresh_from_db()
     assert action.status == ActionStatus.IN_PROGRESS
+    # What the manager chose is still in the form, ready to save over the newer version.
+    assert response.status_code == 409
+    form = response.context["status_form"]
+    assert form["status"].value() == "dropped" and form["version"].value() == str(action.version)
+    assert (
+        client_for(manager).post(reverse("actions:status", args=[action.pk]), {**form.data.dict()}).status_code == 302
+    )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.DROPPED
 
 
 def test_a_trials_design_is_locked_once_it_has_started(client_for, last_year, manager):
-    action = plan(last_year, manager, is_trial=True, hypothesis="More people come back", judged_by="Counted")
+    tomorrow = TODAY() + timedelta(days=1)
+    action = plan(
+        last_year, manager, is_trial=True, hypothesis="More people come back", judged_by="Counted", start=tomorrow
+    )
     data = services.ActionData(
         title=action.title,
         start=action.start,
@@ -264,6 +276,11 @@ def test_a_trials_design_is_locked_once_it_has_started(client_for, last_year, ma
     data.hypothesis = "Rewritten after the fact"
     with pytest.raises(ValidationError, match="locked"):
         services.action_update(action=action, user=manager, data=data, expected_version=action.version)
+    # Nor does it unlock by going back to planned.
+    with pytest.raises(ValidationError, match="does not go back to planned"):
+        services.action_set_status(
+            action=action, user=manager, data=services.StatusData("planned"), expected_version=action.version
+        )
     # The edit page's trial fields are disabled: whatever is posted, the design stays.
     form = form_data(
         last_year, manager, is_trial="on", hypothesis="Rewritten", judged_by="Other", version=action.version
@@ -273,7 +290,12 @@ def test_a_trials_design_is_locked_once_it_has_started(client_for, last_year, ma
     assert response.status_code == 302
     action.refresh_from_db()
     assert (action.title, action.hypothesis, action.judged_by) == ("New title", "Changed my mind", "Counted")
-    # The outcome and decision are recorded at the end.
+    # The outcome and decision are recorded at the end, and a finished trial has both.
+    with pytest.raises(ValidationError) as caught:
+        services.action_set_status(
+            action=action, user=manager, data=services.StatusData("done"), expected_version=action.version
+        )
+    assert set(caught.value.error_dict) == {"outcome", "decision"}
     action = services.action_set_status(
         action=action,
         user=manager,
@@ -498,3 +520,42 @@ def test_a_long_plan_comes_in_pages_and_the_csv_has_it_all(client_for, last_year
     assert "Action 25" in client.get(url + "?status=open&page=2").content.decode()
     csv_rows = client.get(reverse("actions:plan-csv", args=[last_year.council.slug])).content.decode("utf-8-sig")
     assert len(csv_rows.strip().splitlines()) == 27
+
+
+def test_a_reopened_previous_audit_keeps_its_plan_in_the_follow_up(
+    council, planning, officer, manager, last_year, audit
+):
+    action = plan(last_year, manager, title="Planned from revision 1")
+    services.action_set_status(action=action, user=manager, data=services.StatusData("done"), expected_version=1)
+    revision = audit_services.audit_reopen(audit=last_year, user=manager, reason="Figures corrected")
+    revision = audit_services.audit_submit(audit=revision, user=officer)
+    revision = audit_services.audit_approve(audit=revision, user=manager)
+    found = followup(answer_all(audit, officer, rating=3))
+    assert [f.action.title for f in found.actions] == ["Planned from revision 1"]
+    # And revision 2's page lists it among the actions planned from this period.
+    from actions.selectors import audit_plan
+
+    assert [a.title for a in audit_plan(revision)] == ["Planned from revision 1"]
+
+
+def test_an_owner_who_left_hands_the_reminder_to_the_planner(last_year, manager, officer):
+    officer.email, manager.email = "officer@example.org", "manager@example.org"
+    officer.save(), manager.save()
+    action = plan(last_year, manager, title="Orphaned", owner=officer, due=TODAY() + timedelta(days=5))
+    officer.memberships.all().delete()
+    services.send_reminders()
+    (sent,) = mail.outbox
+    assert sent.to == ["manager@example.org"] and "give it a new owner" in sent.body
+    assert f"/councils/{last_year.council.slug}/plan/" in sent.body
+    assert Reminder.objects.get(action=action).to == "manager@example.org"
+
+
+def test_an_import_does_not_delete_the_audits_a_plan_came_from(last_year, manager, tmp_path):
+    from django.core.management.base import CommandError
+
+    plan(last_year, manager)
+    target = tmp_path / "export.json"
+    call_command("export_audits", last_year.council.slug, output=str(target), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="has 1 action in its action plans"):
+        call_command("import_audits", str(target), replace=True, stdout=io.StringIO())
+    assert Action.objects.count() == 1

@@ -24,5 +24,10 @@ class Command(BaseCommand):
         for reminder in result.sent:
             self.stdout.write(f"Sent to {reminder.to}: “{reminder.action}” ({reminder.get_kind_display().lower()})")
         for action in result.skipped_no_address:
-            self.stderr.write(f"Not sent: no e-mail address for the owner of “{action}” (action {action.pk}).")
+            self.stderr.write(
+                f"Not sent: neither the owner of “{action}” (action {action.pk}) nor its planner is an officer or "
+                "manager of the council with an e-mail address; give the action a new owner."
+            )
+        for action in result.failed:
+            self.stderr.write(f"Failed: the e-mail about “{action}” (action {action.pk}); the next run tries again.")
         self.stdout.write(f"{len(result.sent)} reminder{'s' if len(result.sent) != 1 else ''} sent.")
