@@ -207,7 +207,11 @@ def action_create(*, audit: Audit, user, factor: str, data: ActionData) -> Actio
         action,
         user,
         ActionEventKind.CREATED,
-        after={k: _shown(k, v) for k, v in {**fields, "questions": data.questions}.items() if _shown(k, v) != ""},
+        after={
+            k: _shown(k, v)
+            for k, v in {**fields, "questions": data.questions}.items()
+            if _shown(k, v) not in ("", False)
+        },
     )
     return action
 

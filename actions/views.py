@@ -78,8 +78,11 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _initial(request: HttpRequest, audit, item) -> dict:
     today = timezone.localdate()
+    # The intervention aimed at the most barriers, with the weak questions it answers; else
+    # every weak question of the response.
     aimed = item.aimed[0].intervention if item.aimed else None
-    weak = {a.code for a in item.suggestion.reasons}
+    targets = item.aimed[0].targets if item.aimed else item.suggestion.reasons
+    weak = {a.code for a in targets}
     return {
         "title": aimed.title if aimed else "",
         "intervention": aimed.pk if aimed else None,
@@ -89,7 +92,7 @@ def _initial(request: HttpRequest, audit, item) -> dict:
         "owner": request.user.pk,
         "start": today,
         "due": today + DEFAULT_LENGTH,
-        "target": _target(item.suggestion.reasons),
+        "target": _target(targets),
     }
 
 

@@ -39,13 +39,14 @@ def action_rows(actions, today, show_scope=False) -> SafeString:
 
 
 def _row(a, today, show_scope: bool) -> SafeString:
-    scope = format_html("<td>{}</td>", a.scope_label) if show_scope else ""
+    scope = format_html('<td data-label="Scope">{}</td>', a.scope_label) if show_scope else ""
     codes = ", ".join(a.codes)
     return format_html(
         '<tr{}><th scope="row" class="fw-normal"><a href="{}">{}</a>'
         '<span class="d-block small text-body-secondary">{}: {}</span></th>{}'
-        '<td>{}</td><td>{}</td><td class="text-nowrap">{}</td><td class="text-nowrap">{}</td><td>{}</td>'
-        '<td class="small">{}</td></tr>',
+        '<td data-label="Questions">{}</td><td data-label="Owner">{}</td>'
+        '<td class="text-nowrap" data-label="Start">{}</td><td class="text-nowrap" data-label="Due">{}</td>'
+        '<td data-label="Status">{}</td><td class="small" data-label="Target">{}</td></tr>',
         mark_safe(' class="table-danger"') if a.is_overdue(today) else "",
         a.get_absolute_url(),
         a.title,
