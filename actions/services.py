@@ -245,10 +245,15 @@ def action_update(*, action: Action, user, data: ActionData, expected_version: i
         )
         action.questions.set(data.questions)
     if before or after:
-        action.version += 1
-        action.save()
-        _event(action, user, ActionEventKind.CHANGED, before, after)
+        _save(action, user, ActionEventKind.CHANGED, before, after)
     return action
+
+
+def _save(action: Action, user, kind: str, before: dict, after: dict) -> None:
+    """Save a change: a new version (a page opened before it sees a conflict), and its history."""
+    action.version += 1
+    action.save()
+    _event(action, user, kind, before, after)
 
 
 @transaction.atomic
@@ -296,9 +301,7 @@ def action_set_status(*, action: Action, user, data: StatusData, expected_versio
         action.closed_at = timezone.now()
     elif not action.is_closed:
         action.closed_at = None
-    action.version += 1
-    action.save()
-    _event(action, user, ActionEventKind.STATUS, before, after)
+    _save(action, user, ActionEventKind.STATUS, before, after)
     return action
 
 

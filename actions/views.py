@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audits import csv_safety, question_bank
 from audits.factors import FACTOR_SLUGS, SLUG_FACTORS
+from audits.forms import errors_onto
 from audits.permissions import get_audit_for_user, get_council_for_user
 from audits.selectors import audit_profile
 
@@ -24,14 +25,6 @@ from .permissions import get_action, may_plan
 
 #: A new action is due this long after it starts, unless the planner says otherwise.
 DEFAULT_LENGTH = timedelta(days=90)
-
-
-def _errors_onto(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _target(reasons) -> str:
@@ -60,7 +53,7 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             action = services.action_create(audit=audit, user=request.user, factor=factor, data=form.to_data())
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"Action planned: {action.title}.")
             if request.POST.get("next") == "another":
@@ -286,7 +279,7 @@ def edit(request: HttpRequest, action_id: int) -> HttpResponse:
             messages.error(request, _CONFLICT)
             return render(request, "actions/edit.html", {"action": action, "form": form}, status=409)
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, "Action saved.")
             return redirect(action)
@@ -311,7 +304,7 @@ def status(request: HttpRequest, action_id: int) -> HttpResponse:
             messages.error(request, _CONFLICT)
             return detail(request, action_id, action=action, status_form=form, http_status=409)
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"Status: {action.get_status_display().lower()}.")
             return redirect(action)
@@ -329,7 +322,7 @@ def note(request: HttpRequest, action_id: int) -> HttpResponse:
                 action=action, user=request.user, on=form.cleaned_data["on"], text=form.cleaned_data["text"]
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, "Progress note added.")
             return redirect(action)

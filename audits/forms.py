@@ -7,6 +7,7 @@ import functools
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -250,3 +251,13 @@ class CouncilSettingsForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _no_form_tag_helper()
+
+
+def errors_onto(form: forms.Form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: each message beside its field (or above the form
+    when the field is not on it)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

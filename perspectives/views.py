@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audits.forms import errors_onto
 from audits.models import AuditStatus
 
 from . import selectors, services, throttle
@@ -133,7 +134,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
                 expires_at=form.expires_at(),
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"Invitation for {new.invitation.perspective.name} made.")
             _email(request, new, form.cleaned_data["email"])
@@ -143,14 +144,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "perspectives/invite.html", {"audit": audit, "form": form}, status=400 if form.errors else 200
     )
-
-
-def _errors_onto(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def invitation(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
@@ -373,7 +366,7 @@ def councillors(request: HttpRequest, pk: int) -> HttpResponse:
                 rate_url=request.build_absolute_uri(reverse("perspectives:rate", args=[audit.pk])),
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             sent = [r for r in asked if r.emailed]
             messages.success(
@@ -414,7 +407,7 @@ def workshop_new(request: HttpRequest, pk: int) -> HttpResponse:
                 participants=form.cleaned_data["participants"],
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"Workshop “{perspective.name}” added: now enter its results.")
             return redirect("perspectives:workshop", pk=audit.pk, perspective_id=perspective.pk)

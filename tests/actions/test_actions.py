@@ -482,8 +482,9 @@ def _count(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("page", ["plan", "plan-csv", "mine", "audit", "dashboard", "next audit", "step", "detail"])
-def test_the_plan_pages_read_a_fixed_number_of_queries(client_for, followed, last_year, manager, officer, page):
+# Not "page": that name is pytest-playwright's fixture, which would make these browser tests.
+@pytest.mark.parametrize("which", ["plan", "plan-csv", "mine", "audit", "dashboard", "next audit", "step", "detail"])
+def test_the_plan_pages_read_a_fixed_number_of_queries(client_for, followed, last_year, manager, officer, which):
     client = client_for(officer)
     plan(last_year, manager, title="Owned by the officer", owner=officer)
     urls = {
@@ -496,12 +497,12 @@ def test_the_plan_pages_read_a_fixed_number_of_queries(client_for, followed, las
         "step": reverse("audits:step", args=[followed.pk, "responded-to"]),
         "detail": reverse("actions:detail", args=[Action.objects.order_by("pk").first().pk]),
     }
-    first = _count(client, urls[page])
+    first = _count(client, urls[which])
     for n in range(6):
         action = plan(last_year, manager, title=f"More {n}", owner=officer, codes=("RT2", "RT5"))
         services.note_add(action=action, user=officer, on=TODAY(), text=f"Note {n}")
         services.note_add(action=Action.objects.order_by("pk").first(), user=officer, on=TODAY(), text=f"Note {n}")
-    assert _count(client, urls[page]) == first
+    assert _count(client, urls[which]) == first
 
 
 def test_the_dashboard_query_count_is_pinned(client_for, last_year, manager):

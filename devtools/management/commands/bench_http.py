@@ -546,8 +546,8 @@ def _rows(
         Page("council reports page", reverse("audits:council-reports", args=[council.slug])),
         Page("perspectives comparison (10 perspectives)", reverse("perspectives:overview", args=[compared.pk])),
         Page("invitation link page (questions, answered)", reverse("perspectives:respond", args=[link])),
-        Page(f"council action plan ({actions} actions)", reverse("actions:plan", args=[council.slug])),
-        Page(f"my actions ({actions} owned)", reverse("actions:mine")),
+        Page(f"council action plan ({actions} actions, 25 a page)", reverse("actions:plan", args=[council.slug])),
+        Page(f"my actions ({actions} owned, 25 a page)", reverse("actions:mine")),
         # Again at the end: a busy machine (other processes) shows as two different baselines.
         Page(BASELINE_AGAIN, reverse("audits:about"), target=None),
     ]
