@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from audits import extensions, question_bank
 from audits.extensions import Panel
 from audits.factors import FACTOR_SLUGS
 from audits.models import Audit
+from audits.selectors import audits_stamp
 
 from . import selectors
 from .followup import Followup, followup
 from .models import Action
 from .permissions import may_plan
 from .services import PLANNABLE_AUDITS
+
+#: How long the step page's notes stay in the cache (their key changes with what they show).
+NOTES_SECONDS = 3600
 
 
 def _followup(audit: Audit) -> Followup | None:
@@ -77,10 +83,29 @@ def suggestion_panel(request, audit: Audit, item) -> Panel | None:
     return Panel("actions/suggestion_panel.html", SuggestionActions(audit, FACTOR_SLUGS[factor], planned, can))
 
 
+def _notes_key(audit: Audit) -> str | None:
+    """None when no action of the scope precedes this audit (one query, for most audits);
+    otherwise a cache key that changes with the audit's answers (its version), with any of the
+    scope's actions, and with any of the scope's audits (which one is the previous, and the
+    ratings when the actions were planned): one more query."""
+    earlier = Action.objects.of_scope(audit.council_id, audit.service_id).filter(audit__period__lt=audit.period)
+    row = earlier.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
+    if not row["n"]:
+        return None
+    audits = audits_stamp(Audit.objects.filter(council_id=audit.council_id, service_id=audit.service_id))
+    return f"actions-notes:{audit.pk}:{audit.version}:{row['n']}.{row['at'].timestamp()}:{audits}"
+
+
 def question_notes(audit: Audit, factor: str) -> dict[str, Panel]:
-    found = _followup(audit)
-    if found is None:
+    """The step page's notes, kept in the cache: the step is the page officers open most."""
+    key = _notes_key(audit)
+    if key is None:
         return {}
+    by_code = cache.get(key)
+    if by_code is None:
+        found = _followup(audit)
+        by_code = found.by_code() if found else {}
+        cache.set(key, by_code, NOTES_SECONDS)
     codes = {q.code for q in question_bank.factor_questions(audit.framework_id, factor)}
     return {
         code: Panel(
@@ -88,7 +113,7 @@ def question_notes(audit: Audit, factor: str) -> dict[str, Panel]:
             rows,
             stamp=",".join(f"{a.pk}.{a.version}.{m.before}.{m.now}" for a, m in rows),
         )
-        for code, rows in found.by_code().items()
+        for code, rows in by_code.items()
         if code in codes
     }
 
@@ -124,8 +149,6 @@ def dashboard_panel(council, audit_ids) -> Panel:
 
 def dashboard_stamp(council) -> str:
     """The council's actions as of today (an open action becomes overdue at midnight)."""
-    from django.db.models import Count, Max
-
     row = Action.objects.filter(council=council).aggregate(n=Count("pk"), at=Max("updated_at"))
     at = row["at"].timestamp() if row["at"] else 0
     return f"a{row['n']}-{at}-{timezone.localdate():%Y%m%d}"
