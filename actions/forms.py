@@ -12,7 +12,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from audits.factors import Factor
-from audits.forms import LimitedTextField
+from audits.forms import DateInputField, LimitedTextField
 from audits.models import Intervention, Question
 from audits.validators import reject_control_characters
 
@@ -20,15 +20,6 @@ from . import services
 from .models import ActionStatus, TrialComparison, TrialDecision
 from .permissions import owner_choices
 from .services import ActionData, StatusData
-
-
-class DateInputField(forms.DateField):
-    # A date input shows and sends ISO dates, whatever the page's language.
-    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid": "Give a date as day, month and year, e.g. 31/01/2027."})
-        super().__init__(**kwargs)
 
 
 def _text(label: str, *, required: bool = False, max_length: int = services.TEXT_MAX, rows: int = 2, **kwargs):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audits.factors import FACTOR_ORDER, Factor
 from audits.models import Audit, Council
+from audits.permissions import roles_of
 
 from .models import CLOSED_STATUSES, Action, ActionEvent, ActionStatus, TrialComparison, TrialDecision
 
@@ -99,8 +100,6 @@ def council_actions(council: Council, *, service_id: int | str | None = "all", s
 def my_actions(user) -> QuerySet[Action]:
     """The actions the user owns, in the councils they still belong to: open ones first, then
     by due date."""
-    from audits.permissions import roles_of
-
     closed = Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0), output_field=IntegerField())
     actions = Action.objects.filter(owner=user, council_id__in=list(roles_of(user)))
     return actions.annotate(closed=closed).order_by("closed", "due", "pk")

@@ -20,6 +20,17 @@ from .validators import MAX_LINKS, MAX_NOTES, clean_evidence_links, reject_contr
 DONT_KNOW = "dk"
 
 
+class DateInputField(forms.DateField):
+    """A date, picked in the browser's date input: it shows and sends ISO dates, whatever the
+    page's language; anything else typed is refused with an example."""
+
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": "Give a date as day, month and year, e.g. 31/01/2027."})
+        super().__init__(**kwargs)
+
+
 class LimitedTextField(forms.CharField):
     """Text with a length limit that is checked, never enforced by cutting: the browser gets no
     ``maxlength`` (which drops what is pasted past it, silently) but ``data-max-chars``, which

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from audits.forms import LimitedTextField
+from audits.forms import DateInputField, LimitedTextField
 from audits.models import Question
 
 from . import services
@@ -25,16 +25,12 @@ def _end_of_day(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
-class ExpiryField(forms.DateField):
-    # A date input shows and sends ISO dates, whatever the page's language.
-    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
+class ExpiryField(DateInputField):
     def __init__(self, **kwargs):
         super().__init__(
             label="Link valid until",
             help_text=f"The link stops working at the end of this day (at most {services.MAX_LINK_DAYS} days ahead), "
             "or when the audit is approved.",
-            error_messages={"invalid": "Give a date as day, month and year, e.g. 31/01/2027."},
             **kwargs,
         )
 
