@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from . import charts, extensions, interventions, scoring
 from .benchmark import BenchmarkRow, benchmark, benchmark_generation
@@ -104,10 +104,19 @@ def dashboard_stamp(council: Council) -> str:
 
 def build_dashboard(council: Council, *, period: str | None = None, service: Service | None = None) -> Dashboard:
     services = list(council.services.order_by("name"))
-    periods = sorted(
-        set(Audit.objects.filter(council=council).order_by().values_list("period", flat=True).distinct()), reverse=True
+    # Every period of the council's audits, and whether one of its audits is approved: the
+    # dashboard opens on the latest period with an approved audit (a draft started for a
+    # later year does not empty it), or the latest period when none is approved yet.
+    rows = (
+        Audit.objects.filter(council=council)
+        .order_by()
+        .values("period")
+        .annotate(approved=Count("pk", filter=Q(status=AuditStatus.APPROVED)))
     )
-    period = period or (periods[0] if periods else "")
+    flags = {row["period"]: row["approved"] > 0 for row in rows}
+    periods = sorted(flags, reverse=True)
+    with_approved = [p for p in periods if flags[p]]
+    period = period or (with_approved or periods or [""])[0]
     approved = approved_scope_audits(council, service_id=service.pk if service is not None else None)
 
     # The profile and heatmap: the latest approved audit of each scope up to the chosen period.

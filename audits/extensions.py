@@ -46,6 +46,7 @@ class _Hooks:
     question_notes: list[Callable] = field(default_factory=list)
     dashboard_stamps: list[Callable] = field(default_factory=list)
     replace_checks: list[Callable] = field(default_factory=list)
+    status_listeners: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -55,12 +56,14 @@ def register(
     *,
     approval_check: Callable | None = None,
     audit_panel: Callable | None = None,
+    review_panel: Callable | None = None,
     report_section: Callable | None = None,
     dashboard_panel: Callable | None = None,
     suggestion_panel: Callable | None = None,
     question_notes: Callable | None = None,
     dashboard_stamp: Callable | None = None,
     replace_check: Callable | None = None,
+    status_listener: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -69,6 +72,8 @@ def register(
       with the audit's row locked.
     - ``audit_panel(request, audit) -> Panel | None``: a section of the audit's page, shown
       after its profile.
+    - ``review_panel(request, audit) -> Panel | None``: a section of the manager's review page,
+      before the decision.
     - ``report_section(audit) -> Panel | None``: a section of the audit's PDF report, before
       the per-factor detail.
     - ``dashboard_panel(council, audits) -> Panel | None``: a section of the council's dashboard,
@@ -83,16 +88,23 @@ def register(
     - ``replace_check(council) -> list[str]``: why an import may not delete the council's
       audits to replace them (``import_audits --replace``), one sentence each: what the app
       keeps of those audits that the file does not carry.
+    - ``status_listener(audit, kind, user, **detail)``: told of each step of the workflow
+      (``kind`` is an ``EventKind`` value: submitted, returned, approved, reopened, withdrawn),
+      inside the transaction that makes it, after the audit's row is saved; ``detail`` holds
+      the step's words (``comment``, ``reason``). Work that must wait for the commit (an
+      e-mail) uses ``transaction.on_commit``.
     """
     for name, hook in (
         ("approval_checks", approval_check),
         ("audit_panels", audit_panel),
+        ("review_panels", review_panel),
         ("report_sections", report_section),
         ("dashboard_panels", dashboard_panel),
         ("suggestion_panels", suggestion_panel),
         ("question_notes", question_notes),
         ("dashboard_stamps", dashboard_stamp),
         ("replace_checks", replace_check),
+        ("status_listeners", status_listener),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -105,6 +117,10 @@ def approval_blockers(audit) -> list[str]:
 
 def audit_panels(request, audit) -> list[Panel]:
     return [panel for hook in _hooks.audit_panels if (panel := hook(request, audit)) is not None]
+
+
+def review_panels(request, audit) -> list[Panel]:
+    return [panel for hook in _hooks.review_panels if (panel := hook(request, audit)) is not None]
 
 
 def report_sections(audit) -> list[Panel]:
@@ -134,3 +150,8 @@ def dashboard_stamps(council) -> str:
 
 def replace_blockers(council) -> list[str]:
     return [reason for check in _hooks.replace_checks for reason in check(council)]
+
+
+def status_changed(audit, kind: str, user, **detail) -> None:
+    for listener in _hooks.status_listeners:
+        listener(audit, kind, user, **detail)

@@ -7,13 +7,15 @@ import functools
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from . import fingerprints, services
-from .models import Answer, Confidence, Question
+from .factors import FACTOR_ORDER, Factor
+from .models import Answer, Confidence, Membership, Question, Role
 from .scoring import BANDS
 from .validators import MAX_LINKS, MAX_NOTES, clean_evidence_links, reject_control_characters
 
@@ -182,20 +184,20 @@ class AuditCreateForm(forms.Form):
         label="Scope",
         help_text="Audit the whole council, or one of its services.",
     )
-    period = forms.CharField(
-        max_length=7,
+    period = forms.ChoiceField(
         label="Period",
-        help_text="The financial year the audit covers, for example 2026/27.",
+        help_text="The financial year (April to March) the audit covers.",
     )
 
     def __init__(self, *args, council, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = council.services.all()
-        self.fields["period"].initial = services.current_period()
+        current = services.current_period()
+        self.fields["period"].choices = [
+            (p, f"{p} (this year)" if p == current else p) for p in services.period_choices()
+        ]
+        self.fields["period"].initial = current
         self.helper = _no_form_tag_helper()
-
-    def clean_period(self) -> str:
-        return services.validate_period(self.cleaned_data["period"])
 
 
 class ReviewForm(forms.Form):
@@ -272,3 +274,37 @@ def errors_onto(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+class LeadForm(forms.Form):
+    """Who leads the audit, and which colleague answers each factor (none: the whole team)."""
+
+    lead = forms.ModelChoiceField(queryset=None, label="Lead officer", empty_label=None)
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = (
+            get_user_model()
+            .objects.filter(
+                pk__in=Membership.objects.filter(
+                    council_id=audit.council_id, role__in=[Role.OFFICER, Role.MANAGER]
+                ).values("user_id")
+            )
+            .order_by("first_name", "last_name", "username")
+        )
+        label = lambda u: u.get_full_name() or u.get_username()  # noqa: E731
+        self.fields["lead"].queryset = people
+        self.fields["lead"].label_from_instance = label
+        self.fields["lead"].initial = audit.lead_id
+        given = {a.factor: a.user_id for a in audit.assignments.all()}
+        for factor in FACTOR_ORDER:
+            field = forms.ModelChoiceField(
+                queryset=people, required=False, label=Factor(factor).label, empty_label="The whole team"
+            )
+            field.label_from_instance = label
+            field.initial = given.get(factor)
+            self.fields[f"factor_{factor}"] = field
+        self.helper = _no_form_tag_helper()
+
+    def assignments(self) -> dict:
+        return {name.removeprefix("factor_"): v for name, v in self.cleaned_data.items() if name.startswith("factor_")}

@@ -278,6 +278,14 @@ class Audit(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Goes up with every save, to detect concurrent edits.")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The officer who leads the audit: its drafts and returns wait for them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_by = models.ForeignKey(
@@ -419,6 +427,9 @@ class EventKind(models.TextChoices):
     IMPORTED = "imported", "Imported"
     #: An officer's note on why another perspective rates a question two levels or more apart.
     DIVERGENCE_NOTE = "divergence_note", "Divergence explained"
+    WITHDRAWN = "withdrawn", "Withdrawn before review"
+    LEAD = "lead", "Lead officer changed"
+    ASSIGNED = "assigned", "Factor assigned"
 
 
 class AuditEvent(models.Model):
@@ -582,3 +593,45 @@ class ReportBundle(models.Model):
                 "ask your site administrator to check that the task worker is running."
             )
         return self.lost_reason(now)
+
+
+class FactorAssignment(models.Model):
+    """A colleague given one factor of an audit to answer ("Asked to: the consultation team")."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="assignments")
+    factor = models.CharField(max_length=20, choices=Factor.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["audit", "factor"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "factor"], name="assignment_one_per_factor"),
+            models.CheckConstraint(condition=Q(factor__in=Factor.values), name="assignment_factor_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit}: {self.get_factor_display()} – {self.user}"
+
+
+class CouncilEventKind(models.TextChoices):
+    AUDIT_DELETED = "audit_deleted", "Draft audit deleted"
+
+
+class CouncilEvent(models.Model):
+    """An entry of a council's own history: what outlives the audit it was about (a deleted
+    draft's scope, period, who deleted it and when)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    kind = models.CharField(max_length=20, choices=CouncilEventKind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CouncilEventKind.values), name="council_event_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -91,10 +91,21 @@ def get_audit_for_user(user, pk: int, *, action: Action = Action.VIEW, joined: b
     service or bank (an autosave)."""
     audits = audits_visible_to(user)
     if joined:
-        audits = audits.select_related("council", "service", "framework")
+        audits = audits.select_related("council", "service", "framework", "lead")
     try:
         audit = audits.get(pk=pk)
     except Audit.DoesNotExist:
         raise Http404("No such audit.") from None
     _check(user, action, audit.council_id)
     return audit
+
+
+def may_delete_draft(user, audit: Audit) -> bool:
+    """The officer who started a draft, or any manager of its council."""
+    role = role_in(user, audit.council_id)
+    return role == Role.MANAGER or (role == Role.OFFICER and audit.created_by_id == user.pk)
+
+
+def may_assign(user, council_id: int) -> bool:
+    """Officers and managers give an audit its lead and its factors to colleagues."""
+    return role_in(user, council_id) in (Role.OFFICER, Role.MANAGER)

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, QuerySet, Sum
 
 from . import charts, interventions, question_bank, scoring
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
-from .models import Answer, Audit, AuditEvent, AuditStatus, Confidence, EventKind, FactorScore, Question
+from .models import (
+    Answer,
+    Audit,
+    AuditEvent,
+    AuditStatus,
+    Confidence,
+    EventKind,
+    FactorAssignment,
+    FactorScore,
+    Membership,
+    Question,
+    Role,
+)
 
 
 def audits_stamp(audits: QuerySet[Audit]) -> str:
@@ -226,3 +239,92 @@ def audit_history(audit: Audit, limit: int | None = None) -> tuple[int, list[His
         ]
         rows.append(HistoryRow(event, changes))
     return (total if limit else len(rows)), rows
+
+
+def audit_workers(audit: Audit) -> list:
+    """The officers and managers of the audit's council who worked on it: who started, leads,
+    submitted or answered it, or was given one of its factors (whom a return or an approval
+    concerns). Members who left the council are not among them."""
+    ids = {audit.created_by_id, audit.lead_id, audit.submitted_by_id}
+    ids |= set(Answer.objects.filter(audit=audit).exclude(answered_by=None).values_list("answered_by_id", flat=True))
+    ids |= set(FactorAssignment.objects.filter(audit=audit).values_list("user_id", flat=True))
+    members = Membership.objects.filter(council_id=audit.council_id, role__in=[Role.OFFICER, Role.MANAGER])
+    return list(
+        get_user_model().objects.filter(pk__in=ids - {None}).filter(pk__in=members.values("user_id")).order_by("pk")
+    )
+
+
+def _reference_point(audit: Audit):
+    """When the answers a reviewer last saw were fixed: the submission before the current one
+    (or, while the audit is being changed, the latest one); for a reopened revision never
+    submitted, its reopening. None for an audit never submitted nor reopened."""
+    marks = list(
+        AuditEvent.objects.filter(audit=audit, kind__in=[EventKind.SUBMITTED, EventKind.REOPENED])
+        .order_by("-at", "-pk")
+        .values_list("kind", "at")[:3]
+    )
+    submissions = [at for kind, at in marks if kind == EventKind.SUBMITTED]
+    if audit.status == AuditStatus.SUBMITTED:
+        submissions = submissions[1:]
+    if submissions:
+        return submissions[0]
+    reopened = [at for kind, at in marks if kind == EventKind.REOPENED]
+    return reopened[0] if reopened else None
+
+
+def answers_changed_since_review(audit: Audit) -> dict[int, dict]:
+    """{question id: the answer's values before its first change} for the answers changed
+    since the reviewer last saw them (``_reference_point``); empty the first time."""
+    since = _reference_point(audit)
+    if since is None:
+        return {}
+    changed: dict[int, dict] = {}
+    events = AuditEvent.objects.filter(audit=audit, kind=EventKind.ANSWER, at__gt=since).order_by("at", "pk")
+    for question_id, before in events.values_list("question_id", "before"):
+        changed.setdefault(question_id, before)
+    return changed
+
+
+def unchanged_since_return(audit: Audit) -> bool:
+    """A returned audit whose answers nobody changed since it was returned."""
+    if audit.status != AuditStatus.RETURNED or audit.returned_at is None:
+        return False
+    return not AuditEvent.objects.filter(audit=audit, kind=EventKind.ANSWER, at__gt=audit.returned_at).exists()
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    question: Question
+    answer: Answer | None
+    before: dict | None  # the values before a change since the last review; None if unchanged
+
+    @property
+    def chosen_level(self) -> str:
+        return self.question.level_text(self.answer.rating) if self.answer else ""
+
+    @property
+    def changes(self) -> list[Change]:
+        if self.before is None:
+            return []
+        return [
+            Change(FIELD_LABELS[n], _shown_value(n, value), "", n in ("evidence_notes", "evidence_links"))
+            for n, value in self.before.items()
+            if n in FIELD_LABELS
+        ]
+
+
+def review_rows(audit: Audit) -> list[tuple[str, list[ReviewRow]]]:
+    """Every question of the audit by factor, with its answer and what changed since the
+    reviewer last saw it (three queries, whatever the number of questions)."""
+    answers = {a.question_id: a for a in Answer.objects.filter(audit=audit).select_related("answered_by").order_by()}
+    changed = answers_changed_since_review(audit)
+    return [
+        (
+            factor,
+            [
+                ReviewRow(q, answers.get(q.pk), changed.get(q.pk))
+                for q in question_bank.factor_questions(audit.framework_id, factor)
+            ],
+        )
+        for factor in FACTOR_ORDER
+    ]

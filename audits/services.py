@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import ProtectedError, prefetch_related_objects
 from django.utils import timezone
 
 from . import extensions, fingerprints, question_bank, scoring, selectors, validators
 from .benchmark import forget_benchmark
+from .factors import Factor
 from .models import (
     Answer,
     Audit,
@@ -27,11 +28,16 @@ from .models import (
     AuditStatus,
     BundleState,
     Council,
+    CouncilEvent,
+    CouncilEventKind,
     EventKind,
+    FactorAssignment,
     FactorScore,
     Framework,
+    Membership,
     Question,
     ReportBundle,
+    Role,
     Service,
 )
 
@@ -144,6 +150,17 @@ def current_period(today=None) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
+#: The periods a new audit may cover: this many financial years back, and ahead.
+PERIODS_BACK, PERIODS_AHEAD = 5, 1
+
+
+def period_choices(today=None) -> list[str]:
+    """The financial years a new audit may cover, latest first: one ahead of today's, today's,
+    and five back."""
+    start = int(current_period(today)[:4])
+    return [f"{y}/{(y + 1) % 100:02d}" for y in range(start + PERIODS_AHEAD, start - PERIODS_BACK - 1, -1)]
+
+
 def current_framework() -> Framework:
     framework = Framework.objects.filter(is_current=True).first()
     if framework is None:
@@ -154,6 +171,11 @@ def current_framework() -> Framework:
 @transaction.atomic
 def audit_create(*, user, council: Council, service: Service | None, period: str) -> Audit:
     period = validate_period(period)
+    if period not in period_choices():
+        choices = period_choices()
+        raise ValidationError(
+            {"period": f"Choose a financial year from {choices[-1]} to {choices[0]}."}, code="period_range"
+        )
     if service is not None and service.council_id != council.pk:
         raise ValidationError({"service": "That service belongs to another council."})
     duplicate = Audit.objects.filter(council=council, service=service, period=period)
@@ -168,6 +190,7 @@ def audit_create(*, user, council: Council, service: Service | None, period: str
                 framework=current_framework(),
                 period=period,
                 created_by=user,
+                lead=user,
             )
     except IntegrityError:  # a colleague created the same audit a moment ago
         raise ValidationError({"period": f"There is already an audit of this scope for {period}."}) from None
@@ -336,7 +359,105 @@ def audit_submit(*, audit: Audit, user) -> Audit:
     locked.version += 1
     locked.save(update_fields=["status", "submitted_by", "submitted_at", "version", "updated_at"])
     _status_event(locked, user, EventKind.SUBMITTED, before)
+    extensions.status_changed(locked, EventKind.SUBMITTED, user)
     logger.info("audit %s submitted by %s", locked.pk, user)
+    return locked
+
+
+@transaction.atomic
+def audit_withdraw(*, audit: Audit, user) -> Audit:
+    """Take a submitted audit back before a manager reviewed it: a draft again, answers kept."""
+    locked = _lock(audit)
+    if locked.status != AuditStatus.SUBMITTED:
+        raise AuditStateError(
+            f"Only a submitted audit can be withdrawn; this one is {locked.get_status_display().lower()}.",
+            code="not_submitted",
+        )
+    locked.status = AuditStatus.DRAFT
+    locked.submitted_by, locked.submitted_at = None, None
+    locked.version += 1
+    locked.save(update_fields=["status", "submitted_by", "submitted_at", "version", "updated_at"])
+    _status_event(locked, user, EventKind.WITHDRAWN, AuditStatus.SUBMITTED)
+    extensions.status_changed(locked, EventKind.WITHDRAWN, user)
+    logger.info("audit %s withdrawn by %s", locked.pk, user)
+    return locked
+
+
+@transaction.atomic
+def audit_delete(*, audit: Audit, user) -> CouncilEvent:
+    """Delete a draft that was never submitted, with its answers and history; the council's
+    history keeps what it was, who deleted it and when."""
+    locked = _lock(audit)
+    if (
+        locked.status != AuditStatus.DRAFT
+        or locked.revision > 1
+        or locked.events.filter(kind=EventKind.SUBMITTED).exists()
+    ):
+        raise AuditStateError(
+            "Only a draft that was never submitted can be deleted; this one has a review history to keep.",
+            code="not_deletable",
+        )
+    answered = locked.answers.exclude(rating=None, dont_know=False).count()
+    event = CouncilEvent.objects.create(
+        council_id=locked.council_id,
+        user=user,
+        kind=CouncilEventKind.AUDIT_DELETED,
+        detail={
+            "scope": locked.scope_label,
+            "period": locked.period,
+            "answered": answered,
+            "started_by": str(locked.created_by),
+            "started_at": locked.created_at.isoformat(),
+        },
+    )
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError:
+        raise AuditStateError("Something planned from this audit keeps it; it cannot be deleted.") from None
+    logger.info("draft audit %s (%s, %s) deleted by %s", audit.pk, event.detail["scope"], locked.period, user)
+    return event
+
+
+@transaction.atomic
+def audit_set_lead(*, audit: Audit, user, lead, assignments: dict[str, object]) -> Audit:
+    """Give the audit its lead officer and its factors to colleagues (``{factor: user or None}``).
+    Each must be an officer or manager of the audit's council."""
+    locked = _lock(audit)
+    _require_editable(locked)
+    allowed = set(
+        Membership.objects.filter(council_id=locked.council_id, role__in=[Role.OFFICER, Role.MANAGER]).values_list(
+            "user_id", flat=True
+        )
+    )
+    chosen = [lead, *assignments.values()]
+    if any(person is not None and person.pk not in allowed for person in chosen):
+        raise ValidationError("Only officers and managers of this council can lead an audit or answer its factors.")
+    if lead is None:
+        raise ValidationError({"lead": "Choose who leads the audit."})
+    if locked.lead_id != lead.pk:
+        _event(locked, user, EventKind.LEAD, before={"lead": str(locked.lead or "")}, after={"lead": str(lead)}).save()
+        locked.lead = lead
+        locked.save(update_fields=["lead", "updated_at"])
+    current = {a.factor: a for a in locked.assignments.select_related("user")}
+    for factor, person in assignments.items():
+        if factor not in Factor.values:
+            continue
+        had = current.get(factor)
+        if (had.user_id if had else None) == (person.pk if person else None):
+            continue
+        if had:
+            had.delete()
+        if person is not None:
+            FactorAssignment.objects.create(audit=locked, factor=factor, user=person)
+        _event(
+            locked,
+            user,
+            EventKind.ASSIGNED,
+            before={"factor": factor, "to": str(had.user) if had else ""},
+            after={"factor": factor, "to": str(person or "")},
+        ).save()
+    Audit.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     return locked
 
 
@@ -365,6 +486,7 @@ def audit_return(*, audit: Audit, user, comment: str, expected_version: int | No
     locked.version += 1
     locked.save(update_fields=["status", "returned_by", "returned_at", "return_comment", "version", "updated_at"])
     _status_event(locked, user, EventKind.RETURNED, AuditStatus.SUBMITTED, comment=comment)
+    extensions.status_changed(locked, EventKind.RETURNED, user, comment=comment)
     logger.info("audit %s returned by %s", locked.pk, user)
     return locked
 
@@ -381,6 +503,7 @@ def audit_approve(*, audit: Audit, user, expected_version: int | None = None) ->
     locked.version += 1
     locked.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
     _status_event(locked, user, EventKind.APPROVED, AuditStatus.SUBMITTED)
+    extensions.status_changed(locked, EventKind.APPROVED, user)
     forget_benchmark()
     # Earlier approved revisions of the same scope and period stay as they were, marked as
     # superseded so that dashboards and council reports count this revision alone.
@@ -456,6 +579,7 @@ def audit_reopen(*, audit: Audit, user, reason: str) -> Audit:
         ]
     )
     recompute_scores(audit=new)
+    extensions.status_changed(new, EventKind.REOPENED, user, reason=reason)
     logger.info("audit %s reopened by %s as audit %s (revision %d)", locked.pk, user, new.pk, new.revision)
     return new
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from .views import pages as views
+from .views import workflow
 
 app_name = "audits"
 
@@ -28,9 +29,12 @@ urlpatterns = [
     path("councils/<slug:council_slug>/settings/", views.council_settings, name="council-settings"),
     path("audits/<int:pk>/", views.audit_detail, name="detail"),
     path("audits/<int:pk>/report.pdf", views.audit_report, name="report"),
-    path("audits/<int:pk>/submit/", views.audit_submit, name="submit"),
-    path("audits/<int:pk>/review/", views.audit_review, name="review"),
-    path("audits/<int:pk>/reopen/", views.audit_reopen, name="reopen"),
+    path("audits/<int:pk>/submit/", workflow.audit_submit, name="submit"),
+    path("audits/<int:pk>/withdraw/", workflow.audit_withdraw, name="withdraw"),
+    path("audits/<int:pk>/review/", workflow.audit_review, name="review"),
+    path("audits/<int:pk>/reopen/", workflow.audit_reopen, name="reopen"),
+    path("audits/<int:pk>/delete/", workflow.audit_delete, name="delete"),
+    path("audits/<int:pk>/team/", workflow.audit_team, name="team"),
     path("audits/<int:pk>/history/", views.audit_history, name="history"),
     path("audits/<int:pk>/<slug:factor>/", views.audit_step, name="step"),
     path("audits/<int:pk>/<slug:factor>/autosave/", views.audit_autosave, name="autosave"),

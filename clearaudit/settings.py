@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "audits",
     "perspectives",
     "actions",
+    "notifications",
     *(["devtools"] if DEVTOOLS else []),
 ]
 
@@ -116,6 +117,8 @@ PERSPECTIVE_MIN_GROUP = env_int("PERSPECTIVE_MIN_GROUP", 5)
 PERSPECTIVE_LINK_DAYS = env_int("PERSPECTIVE_LINK_DAYS", 28)
 #: Requests one invitation link (or one address without a valid link) may make per minute.
 PERSPECTIVE_LINK_RATE = env_int("PERSPECTIVE_LINK_RATE", 120)
+# The daily digest (`manage.py send_review_digest`) lists audits waiting for review longer than this.
+REVIEW_DIGEST_DAYS = env_int("REVIEW_DIGEST_DAYS", 7)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clearaudit"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -13,5 +13,6 @@ urlpatterns = [
     # Before audits: its "audits/<pk>/<factor>/" would otherwise take "audits/<pk>/perspectives/" and "audits/<pk>/actions/".
     path("", include("perspectives.urls")),
     path("", include("actions.urls")),
+    path("", include("notifications.urls")),
     path("", include("audits.urls")),
 ]

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IMPORT = re.compile(r"^\s*(from|import)\s+(perspectives|actions|devtools)\b", re.MULTILINE)
-OTHER_APPS_URLS = ("perspectives:", "actions:")
+IMPORT = re.compile(r"^\s*(from|import)\s+(perspectives|actions|notifications|devtools)\b", re.MULTILINE)
+OTHER_APPS_URLS = ("perspectives:", "actions:", "notifications:")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "audits").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))

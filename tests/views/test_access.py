@@ -21,7 +21,18 @@ from django.utils import timezone
 from actions import urls as action_urls
 from actions.models import Action, ActionEvent, ProgressNote
 from audits import urls as audit_urls
-from audits.models import Answer, Audit, AuditEvent, BundleState, Council, Question, ReportBundle
+from audits.models import (
+    Answer,
+    Audit,
+    AuditEvent,
+    BundleState,
+    Council,
+    CouncilEvent,
+    FactorAssignment,
+    Question,
+    ReportBundle,
+)
+from notifications import urls as notification_urls
 from perspectives import services as perspective_services
 from perspectives import urls as perspective_urls
 from perspectives.models import (
@@ -62,8 +73,28 @@ EXPECTED = {
     },
     # Submitting an incomplete draft re-renders the page with what is missing.
     "submit": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
-    # Reviewing a draft is refused: the page comes back with the reason (409 Conflict).
-    "review": {("POST", r): s for r, s in zip(ROLES, [403, 409, 403, 404], strict=True)},
+    # The review page is the managers'; deciding on a draft is refused: the page comes back
+    # with the reason (409 Conflict).
+    "review": {
+        **{("GET", r): s for r, s in zip(ROLES, [403, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [403, 409, 403, 404], strict=True)},
+    },
+    # Withdrawing a draft is refused with a message on the audit's page (nothing changes).
+    "withdraw": {("POST", r): s for r, s in zip(ROLES, [302, 403, 403, 404], strict=True)},
+    # The officer who started the draft, or a manager, deletes it (after a confirmation page).
+    "delete": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    "team": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    # Everyone's own e-mail settings.
+    "notifications:settings": {
+        **{("GET", r): 200 for r in ROLES},
+        **{("POST", r): 302 for r in ROLES},
+    },
     # Reopening a draft is refused with a message on the audit's page (nothing changes).
     "reopen": {("POST", r): s for r, s in zip(ROLES, [403, 302, 403, 404], strict=True)},
     "history": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
@@ -135,6 +166,7 @@ PATTERNS = (
     [("audits", p) for p in audit_urls.urlpatterns]
     + [("perspectives", p) for p in perspective_urls.urlpatterns]
     + [("actions", p) for p in action_urls.urlpatterns]
+    + [("notifications", p) for p in notification_urls.urlpatterns]
 )
 #: URLs that need no account: the token in the address is the key.
 TOKEN_URLS = {"perspectives:respond"}
@@ -255,6 +287,9 @@ def post_data(name, audit):
         "review": {"decision": "approve", "version": audit.version},
         "council-settings": {"benchmark_opt_in": "on"},
         "reopen": {"reason": "Figures corrected"},
+        "delete": {"confirm": "delete"},
+        "team": {"lead": audit.created_by.pk, "factor_asked_to": audit.created_by.pk},
+        "notifications:settings": {"submitted": "on"},
         "perspectives:note": {"question": "CD1", "note": "Checked with the tenants' chair"},
         "perspectives:invite": {
             "name": "Riverside Tenants",
@@ -278,7 +313,9 @@ def snapshot(*, own_ratings_of=None):
     """Everything a write could change."""
     return (
         list(Answer.objects.order_by("pk").values_list("pk", "rating", "evidence_notes", "audit_version")),
-        list(Audit.objects.order_by("pk").values_list("pk", "status", "version", "revision")),
+        list(Audit.objects.order_by("pk").values_list("pk", "status", "version", "revision", "lead")),
+        list(FactorAssignment.objects.order_by("pk").values_list("pk", "factor", "user")),
+        CouncilEvent.objects.count(),
         AuditEvent.objects.count(),
         list(Council.objects.order_by("pk").values_list("pk", "benchmark_opt_in")),
         list(

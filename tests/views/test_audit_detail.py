@@ -31,7 +31,7 @@ def test_high_ratings_without_evidence_are_listed_as_gaps(client_for, audit, off
     assert "Evidence gaps" in page and "Rated high with no evidence cited" in page
 
 
-def test_managers_see_the_review_form_only_when_submitted(client_for, complete_audit, submitted_audit, manager):
+def test_managers_are_sent_to_the_review_page_only_when_submitted(client_for, submitted_audit, manager):
     page = client_for(manager).get(f"/audits/{submitted_audit.pk}/").content.decode()
-    assert "Return to officers" in page
+    assert f'href="/audits/{submitted_audit.pk}/review/">Review every answer</a>' in page
     assert "Submit for review" not in page

@@ -17,31 +17,32 @@ from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import csv_safety, extensions, fingerprints, question_bank, selectors, services
-from .council_profile import latest_approved_audits
-from .dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
-from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
-from .forms import (
+from .. import csv_safety, extensions, fingerprints, question_bank, selectors, services
+from ..council_profile import latest_approved_audits
+from ..dashboard import build_dashboard, dashboard_csv_rows, dashboard_stamp
+from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_SLUGS, SLUG_FACTORS, Factor
+from ..forms import (
     AnswerForm,
     AuditCreateForm,
     CouncilSettingsForm,
     DashboardFilterForm,
     ReopenForm,
-    ReviewForm,
     StepForm,
 )
-from .models import Audit, AuditStatus, BundleState, ReportBundle, Role
-from .permissions import (
+from ..models import Audit, AuditStatus, BundleState, ReportBundle, Role
+from ..permissions import (
     Action,
     audits_visible_to,
     councils_visible_to,
     get_audit_for_user,
     get_council_for_user,
     may,
+    may_assign,
+    may_delete_draft,
     roles_of,
 )
-from .reports.data import build_audit_report, build_council_report
-from .reports.pdf import audit_report_pdf, council_report_pdf
+from ..reports.data import build_audit_report, build_council_report
+from ..reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
 HISTORY_ON_DETAIL = 10
@@ -117,8 +118,20 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         may(user, Action.REVIEW, audit.council_id) and audit.status == AuditStatus.APPROVED and reopened_as is None
     )
     history_total, history = selectors.audit_history(audit, limit=HISTORY_ON_DETAIL)
+    answered, total = sum(s.answered for s in steps), sum(s.total for s in steps)
+    may_act = may(user, Action.EDIT, audit.council_id)
     return {
         "audit": audit,
+        # The next step to work on: the first factor with questions left (a draft's main button).
+        "continue_step": next((s for s in steps if not s.complete), None) if can_edit else None,
+        "answered_total": answered,
+        "question_total": total,
+        "all_answered": total > 0 and answered == total,
+        "may_withdraw": may_act and audit.status == AuditStatus.SUBMITTED,
+        "may_delete": audit.status == AuditStatus.DRAFT and audit.revision == 1 and may_delete_draft(user, audit),
+        "may_assign": audit.is_editable and may_assign(user, audit.council_id),
+        "assignments": list(audit.assignments.select_related("user")),
+        "may_review_page": may(user, Action.REVIEW, audit.council_id),
         "reopened_as": reopened_as,
         "can_reopen": can_reopen,
         "reopen_form": ReopenForm() if can_reopen else None,
@@ -129,8 +142,6 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         "radar": profile.radar(audit.period),
         "can_edit": can_edit,
         "can_review": can_review,
-        "review_form": ReviewForm(initial={"version": audit.version}) if can_review else None,
-        "approval_blockers": extensions.approval_blockers(audit) if can_review else [],
         "panels": extensions.audit_panels(request, audit),
         "suggestions": [(item, extensions.suggestion_panels(request, audit, item)) for item in profile.suggestions],
         **extra,
@@ -400,73 +411,6 @@ def _next_url(audit, factor: str, choice: str | None) -> str:
     return reverse("audits:step", args=[audit.pk, FACTOR_SLUGS[factor]])
 
 
-@require_POST
-def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    audit = get_audit_for_user(request.user, pk, action=Action.EDIT)
-    try:
-        services.audit_submit(audit=audit, user=request.user)
-    except services.IncompleteAuditError as exc:
-        messages.error(request, "The audit cannot be submitted yet: " + exc.messages[0])
-        return render(request, "audits/detail.html", _detail_context(request, audit, missing=exc.missing))
-    except services.AuditStateError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, "Audit submitted. The council's managers can now review it.")
-    return redirect(audit)
-
-
-@require_POST
-def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
-    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        version = form.cleaned_data["version"]
-        try:
-            if form.cleaned_data["decision"] == ReviewForm.APPROVE:
-                services.audit_approve(audit=audit, user=request.user, expected_version=version)
-                messages.success(request, "Audit approved. It is now read-only.")
-            else:
-                services.audit_return(
-                    audit=audit, user=request.user, comment=form.cleaned_data["comment"], expected_version=version
-                )
-                messages.success(request, "Audit returned to the officers with your comment.")
-            return redirect(audit)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
-    else:
-        messages.error(request, "The review needs attention (marked below). Nothing was changed.")
-    audit.refresh_from_db()
-    context = _detail_context(request, audit)
-    # Keep the manager's comment on screen, measured against the audit as it is now.
-    data = request.POST.copy()
-    data["version"] = audit.version
-    context["review_form"] = ReviewForm(data)
-    context["can_review"] = context["can_review"] or bool(request.POST.get("comment"))
-    return render(request, "audits/detail.html", context, status=409 if form.is_valid() else 200)
-
-
-@require_POST
-def audit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            new = services.audit_reopen(audit=audit, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
-            return redirect(audit)
-        messages.success(
-            request,
-            f"Revision {new.revision} started as a draft. The approved revision {audit.revision} stays as it was.",
-        )
-        return redirect(new)
-    messages.error(request, "The audit was not reopened: say why (marked below).")
-    context = _detail_context(request, audit)
-    if context["can_reopen"]:
-        context["reopen_form"] = form
-    return render(request, "audits/detail.html", context)
-
-
 def audit_history(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_audit_for_user(request.user, pk)
     total, rows = selectors.audit_history(audit)
@@ -554,7 +498,7 @@ def about(request: HttpRequest) -> HttpResponse:
 
 def method(request: HttpRequest) -> HttpResponse:
     """The scoring method, exactly as every report prints it (docs/scoring.md). No queries."""
-    from .reports.data import method_html
+    from ..reports.data import method_html
 
     return render(request, "method.html", {"method": method_html()})
 
