@@ -47,6 +47,8 @@ class _Hooks:
     dashboard_stamps: list[Callable] = field(default_factory=list)
     replace_checks: list[Callable] = field(default_factory=list)
     status_listeners: list[Callable] = field(default_factory=list)
+    review_notes: list[Callable] = field(default_factory=list)
+    needs_action: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -64,6 +66,8 @@ def register(
     dashboard_stamp: Callable | None = None,
     replace_check: Callable | None = None,
     status_listener: Callable | None = None,
+    review_notes: Callable | None = None,
+    needs_action: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -93,6 +97,10 @@ def register(
       inside the transaction that makes it, after the audit's row is saved; ``detail`` holds
       the step's words (``comment``, ``reason``). Work that must wait for the commit (an
       e-mail) uses ``transaction.on_commit``.
+    - ``review_notes(request, audit) -> dict[str, Panel]``: notes shown with each question on
+      the manager's review page, by question code (every factor at once).
+    - ``needs_action(request) -> Panel | None``: what waits for the signed-in person, shown in
+      the "Needs your action" panel at the top of the audit list. Keep it to a query or two.
     """
     for name, hook in (
         ("approval_checks", approval_check),
@@ -105,6 +113,8 @@ def register(
         ("dashboard_stamps", dashboard_stamp),
         ("replace_checks", replace_check),
         ("status_listeners", status_listener),
+        ("review_notes", review_notes),
+        ("needs_action", needs_action),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -155,3 +165,16 @@ def replace_blockers(council) -> list[str]:
 def status_changed(audit, kind: str, user, **detail) -> None:
     for listener in _hooks.status_listeners:
         listener(audit, kind, user, **detail)
+
+
+def review_notes(request, audit) -> dict[str, list[Panel]]:
+    """{question code: the panels shown with it on the review page}."""
+    notes: dict[str, list[Panel]] = {}
+    for hook in _hooks.review_notes:
+        for code, panel in hook(request, audit).items():
+            notes.setdefault(code, []).append(panel)
+    return notes
+
+
+def needs_action(request) -> list[Panel]:
+    return [panel for hook in _hooks.needs_action if (panel := hook(request)) is not None]

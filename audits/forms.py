@@ -15,8 +15,9 @@ from django.utils.html import format_html
 
 from . import fingerprints, services
 from .factors import FACTOR_ORDER, Factor
-from .models import Answer, Confidence, Membership, Question, Role
+from .models import Answer, AuditStatus, Confidence, Membership, Question, Role, Service
 from .scoring import BANDS
+from .selectors import LIST_ORDERS
 from .validators import MAX_LINKS, MAX_NOTES, clean_evidence_links, reject_control_characters
 
 DONT_KNOW = "dk"
@@ -308,3 +309,36 @@ class LeadForm(forms.Form):
 
     def assignments(self) -> dict:
         return {name.removeprefix("factor_"): v for name, v in self.cleaned_data.items() if name.startswith("factor_")}
+
+
+class AuditListForm(forms.Form):
+    """The audit list's search, filters and order; anything unknown is ignored, never an error."""
+
+    q = forms.CharField(required=False, max_length=100, label="Search", help_text="Service, period, council or lead")
+    status = forms.ChoiceField(required=False, label="Status")
+    period = forms.ChoiceField(required=False, label="Period")
+    council = forms.ModelChoiceField(
+        queryset=None, required=False, label="Council", empty_label="All your councils", to_field_name="slug"
+    )
+    service = forms.ModelChoiceField(queryset=None, required=False, label="Service", empty_label="All services")
+    mine = forms.BooleanField(required=False, label="I lead")
+    assigned = forms.BooleanField(required=False, label="Assigned to me")
+    sort = forms.ChoiceField(required=False, label="Order")
+
+    def __init__(self, *args, councils, periods, many_councils: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "All statuses"), *AuditStatus.choices]
+        # A callable: the periods are read only when the form is drawn (the list caches it).
+        self.fields["period"].choices = lambda: [("", "All periods"), *((p, p) for p in periods())]
+        self.fields["council"].queryset = councils
+        services = Service.objects.filter(council__in=councils).select_related("council")
+        self.fields["service"].queryset = services
+        if many_councils:
+            self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.council.name})"
+        self.fields["sort"].choices = [(key, label) for key, (label, _) in LIST_ORDERS.items()]
+
+    def filters(self) -> dict:
+        """The valid filters; a field with a bad value (an old link, a hand-typed address) is dropped."""
+        if self.is_valid():
+            return self.cleaned_data
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from . import charts, interventions, question_bank, scoring
+from .council_profile import STORED_FIELDS, stored_profile
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
 from .models import (
     Answer,
@@ -22,6 +23,7 @@ from .models import (
     Question,
     Role,
 )
+from .permissions import roles_of
 
 
 def audits_stamp(audits: QuerySet[Audit]) -> str:
@@ -33,20 +35,21 @@ def audits_stamp(audits: QuerySet[Audit]) -> str:
 
 def audit_list(audits: QuerySet[Audit]) -> QuerySet[Audit]:
     """Audits with the scope names the list shows (progress: ``with_progress``, per page)."""
-    return audits.select_related("council", "service")
+    return audits.select_related("council", "service", "lead")
 
 
 def with_progress(audits: list[Audit]) -> list[Audit]:
-    """Set ``answered_count`` and ``question_count`` on each audit of a page, in one query: from
-    the stored factor scores, which count rated and "don't know" answers per factor."""
-    rows = (
-        FactorScore.objects.filter(audit_id__in=[a.pk for a in audits])
-        .values("audit_id")
-        .annotate(answered=Sum("answered") + Sum("dont_know"), total=Sum("total"))
-    )
-    progress = {row["audit_id"]: (row["answered"], row["total"]) for row in rows}
+    """Set on each audit of a page, in one query from its stored factor scores:
+    ``answered_count`` and ``question_count`` (rated and "don't know" answers), and
+    ``profiles``, its five factor profiles in order, each band judged with its barriers."""
+    by_audit: dict[int, list] = {a.pk: [] for a in audits}
+    for row in FactorScore.objects.filter(audit_id__in=list(by_audit)).values(*STORED_FIELDS):
+        by_audit[row["audit_id"]].append(stored_profile(row))
     for audit in audits:
-        audit.answered_count, audit.question_count = progress.get(audit.pk, (0, 0))
+        profiles = sorted(by_audit[audit.pk], key=lambda p: FACTOR_ORDER.index(p.factor))
+        audit.profiles = profiles
+        audit.answered_count = sum(p.rated + p.dont_know for p in profiles)
+        audit.question_count = sum(p.total for p in profiles)
     return audits
 
 
@@ -328,3 +331,92 @@ def review_rows(audit: Audit) -> list[tuple[str, list[ReviewRow]]]:
         )
         for factor in FACTOR_ORDER
     ]
+
+
+#: How many audits of each kind the "Needs your action" panel lists (the rest are counted).
+NEEDS_ACTION_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class NeedsAction:
+    to_review: list[Audit]  # submitted audits of the councils the person manages, oldest first
+    to_review_total: int
+    returned: list[Audit]  # returned audits they lead or have a factor of
+    drafts: list[Audit]  # drafts they lead or have a factor of
+
+    def __bool__(self) -> bool:
+        return bool(self.to_review or self.returned or self.drafts)
+
+
+def needs_action(user) -> NeedsAction:
+    """What waits for the person: audits to review (managers), and audits returned to them or
+    drafts they lead or were given a factor of (officers and managers). Two or three queries."""
+    roles = roles_of(user)
+    managed = [c for c, r in roles.items() if r == Role.MANAGER]
+    working = [c for c, r in roles.items() if r in (Role.OFFICER, Role.MANAGER)]
+    to_review: list[Audit] = []
+    total = 0
+    if managed:
+        waiting = Audit.objects.filter(council_id__in=managed, status=AuditStatus.SUBMITTED)
+        to_review = list(
+            waiting.select_related("council", "service", "submitted_by").order_by("submitted_at")[
+                : NEEDS_ACTION_SHOWN + 1
+            ]
+        )
+        total = waiting.count() if len(to_review) > NEEDS_ACTION_SHOWN else len(to_review)
+        to_review = to_review[:NEEDS_ACTION_SHOWN]
+    mine: list[Audit] = []
+    if working:
+        assigned = FactorAssignment.objects.filter(user=user, audit_id=OuterRef("pk"))
+        mine = list(
+            Audit.objects.filter(council_id__in=working, status__in=[AuditStatus.DRAFT, AuditStatus.RETURNED])
+            .filter(Q(lead=user) | Exists(assigned))
+            .select_related("council", "service", "lead")
+            .order_by("-status", "-updated_at")[: 2 * NEEDS_ACTION_SHOWN]
+        )
+    return NeedsAction(
+        to_review=to_review,
+        to_review_total=total,
+        returned=[a for a in mine if a.status == AuditStatus.RETURNED][:NEEDS_ACTION_SHOWN],
+        drafts=[a for a in mine if a.status == AuditStatus.DRAFT][:NEEDS_ACTION_SHOWN],
+    )
+
+
+#: The audit list's sort orders: key -> (label, ordering).
+LIST_ORDERS = {
+    "period": ("Newest period first", ["-period", "council__name", "service__name", "-revision"]),
+    "oldest": ("Oldest period first", ["period", "council__name", "service__name", "-revision"]),
+    "changed": ("Recently changed first", ["-updated_at", "-pk"]),
+    "scope": ("Scope, A to Z", ["council__name", "service__name", "-period", "-revision"]),
+    "status": ("Status", ["status", "-period", "council__name", "service__name"]),
+}
+
+
+def filter_audits(audits: QuerySet[Audit], *, user, filters: dict) -> QuerySet[Audit]:
+    """The audit list's search, filters and order (``filters``: an AuditListForm's cleaned data)."""
+    if filters.get("q"):
+        words = filters["q"]
+        match = (
+            Q(service__name__icontains=words)
+            | Q(period__icontains=words)
+            | Q(council__name__icontains=words)
+            | Q(lead__first_name__icontains=words)
+            | Q(lead__last_name__icontains=words)
+            | Q(lead__username__icontains=words)
+        )
+        if words.lower() in "whole council":
+            match |= Q(service__isnull=True)
+        audits = audits.filter(match)
+    if filters.get("status"):
+        audits = audits.filter(status=filters["status"])
+    if filters.get("period"):
+        audits = audits.filter(period=filters["period"])
+    if filters.get("council"):
+        audits = audits.filter(council=filters["council"])
+    if filters.get("service"):
+        audits = audits.filter(service=filters["service"])
+    if filters.get("mine"):
+        audits = audits.filter(lead=user)
+    if filters.get("assigned"):
+        audits = audits.filter(Exists(FactorAssignment.objects.filter(user=user, audit_id=OuterRef("pk"))))
+    return audits.order_by(*LIST_ORDERS[filters.get("sort") or "period"][1])

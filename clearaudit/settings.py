@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "perspectives",
     "actions",
     "notifications",
+    "discussions",
     *(["devtools"] if DEVTOOLS else []),
 ]
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("perspectives.urls")),
     path("", include("actions.urls")),
     path("", include("notifications.urls")),
+    path("", include("discussions.urls")),
     path("", include("audits.urls")),
 ]

@@ -46,6 +46,7 @@ from django.utils.http import urlsafe_base64_encode
 from actions import services as action_services
 from audits import services
 from audits.models import AuditStatus, BundleState, Question, ReportBundle, Service
+from discussions import services as comment_services
 from perspectives import services as perspective_services
 
 from .conftest import _user, answer_all
@@ -153,6 +154,7 @@ class World:
             "invitation_id": lambda: self.invitations[state][0].pk,
             "perspective_id": lambda: self.workshops[state].pk,
             "action_id": lambda: self.actions[state].pk,
+            "code": lambda: "CD1",
             "uidb64": lambda: urlsafe_base64_encode(force_bytes(self.reset_user.pk)),
             "token": lambda: default_token_generator.make_token(self.reset_user),
         }
@@ -236,6 +238,14 @@ def world(council, planning, officer, manager, councillor, outsider, complete_au
         council=council, requested_by=officer, state=BundleState.DONE, done=1, total=1, filename="r.zip", content=b"PK"
     )
     planned = {"submitted": _action(submitted, manager), "approved": _action(approved, officer, trial=True)}
+    for audit in (complete_audit, submitted):  # a comment thread to reply to and resolve
+        comment_services.comment_post(
+            audit=audit,
+            question=audit.framework.questions.get(code="CD1"),
+            user=manager,
+            body="Which survey?",
+            to=officer,
+        )
     return World(
         actions={"draft": planned["submitted"], **planned},
         users={"officer": officer, "manager": manager, "councillor": councillor, "outsider": outsider},

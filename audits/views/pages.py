@@ -24,6 +24,7 @@ from ..factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_RESPONSES, FACTOR_S
 from ..forms import (
     AnswerForm,
     AuditCreateForm,
+    AuditListForm,
     CouncilSettingsForm,
     DashboardFilterForm,
     ReopenForm,
@@ -49,40 +50,53 @@ HISTORY_ON_DETAIL = 10
 
 
 def audit_list(request: HttpRequest) -> HttpResponse:
-    audits = audits_visible_to(request.user)
-    status = request.GET.get("status", "")
-    if status in AuditStatus.values:
-        audits = audits.filter(status=status)
-    council_slug = request.GET.get("council", "")
-    if council_slug:
-        audits = audits.filter(council__slug=council_slug)
-
-    def page():
-        paginator = Paginator(
-            selectors.audit_list(audits).order_by("-period", "council__name", "service__name"), PAGE_SIZE
-        )
-        chosen = paginator.get_page(request.GET.get("page"))
-        selectors.with_progress(chosen.object_list)
-        return chosen
-
+    visible = audits_visible_to(request.user)
     roles = roles_of(request.user)
     councils = list(councils_visible_to(request.user))
     for council in councils:
         council.role_label = Role(roles[council.pk]).label
         council.may_start = may(request.user, Action.EDIT, council.pk)
+    periods = functools.cache(lambda: list(visible.order_by("-period").values_list("period", flat=True).distinct()))
+    form = AuditListForm(
+        request.GET, councils=councils_visible_to(request.user), periods=periods, many_councils=len(councils) > 1
+    )
+    filters = form.filters()
+    audits = selectors.filter_audits(visible, user=request.user, filters=filters)
+
+    def page():
+        chosen = Paginator(selectors.audit_list(audits), PAGE_SIZE).get_page(request.GET.get("page"))
+        selectors.with_progress(chosen.object_list)
+        return chosen
+
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "audits/list.html",
         {
             # Built only when the cached table is missing or out of date (see the template).
             "page": SimpleLazyObject(page),
-            "stamp": selectors.audits_stamp(audits_visible_to(request.user)),
+            "form": form,
+            "filtered": any(
+                filters.get(name) for name in ("q", "status", "period", "council", "service", "mine", "assigned")
+            ),
+            "query": query.urlencode(),
+            "stamp": selectors.audits_stamp(visible),
             "council_ids": ".".join(str(c.pk) for c in councils),
             "cache_seconds": settings.BENCHMARK_CACHE_SECONDS,
             "councils": councils,
-            "statuses": AuditStatus.choices,
-            "status": status,
-            "council_slug": council_slug,
+            "one_council": len(councils) == 1,
+            # Each factor's column, headed by its questions' prefix: CD, LT, ET, AT, RT.
+            "factors": [
+                ("".join(w[0] for w in Factor(f).label.split()).upper(), Factor(f).label) for f in FACTOR_ORDER
+            ],
+            "selects": [
+                form[n]
+                for n in ("status", "period", "council", "service", "sort")
+                if n != "council" or len(councils) > 1
+            ],
+            "needs": selectors.needs_action(request.user),
+            "needs_panels": extensions.needs_action(request),
         },
     )
 

@@ -58,6 +58,7 @@ def _review_context(request: HttpRequest, audit, form: ReviewForm | None = None)
         "review_form": form or (ReviewForm(initial={"version": audit.version}) if can_decide else None),
         "approval_blockers": extensions.approval_blockers(audit) if can_decide else [],
         "review_panels": extensions.review_panels(request, audit),
+        "notes": extensions.review_notes(request, audit),
     }
 
 

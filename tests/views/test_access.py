@@ -32,6 +32,8 @@ from audits.models import (
     Question,
     ReportBundle,
 )
+from discussions import urls as discussion_urls
+from discussions.models import Comment, Thread
 from notifications import urls as notification_urls
 from perspectives import services as perspective_services
 from perspectives import urls as perspective_urls
@@ -90,6 +92,12 @@ EXPECTED = {
         **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
         **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
     },
+    # Comments on answers are the officers' and managers' working discussion.
+    "discussions:thread": {
+        **{("GET", r): s for r, s in zip(ROLES, [200, 200, 403, 404], strict=True)},
+        **{("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
+    },
+    "discussions:resolve": {("POST", r): s for r, s in zip(ROLES, [302, 302, 403, 404], strict=True)},
     # Everyone's own e-mail settings.
     "notifications:settings": {
         **{("GET", r): 200 for r in ROLES},
@@ -167,6 +175,7 @@ PATTERNS = (
     + [("perspectives", p) for p in perspective_urls.urlpatterns]
     + [("actions", p) for p in action_urls.urlpatterns]
     + [("notifications", p) for p in notification_urls.urlpatterns]
+    + [("discussions", p) for p in discussion_urls.urlpatterns]
 )
 #: URLs that need no account: the token in the address is the key.
 TOKEN_URLS = {"perspectives:respond"}
@@ -240,8 +249,20 @@ def _action_form(audit):
     }
 
 
+def _thread(audit):
+    """The code of a question of the audit with an open comment thread."""
+    question = Question.objects.get(framework=audit.framework, code="CD1")
+    if not Thread.objects.filter(audit=audit, question=question).exists():
+        thread = Thread.objects.create(
+            audit=audit, question=question, opened_by=audit.created_by, last_author=audit.created_by, comments_count=1
+        )
+        Comment.objects.create(thread=thread, author=audit.created_by, body="Which survey is this from?")
+    return question.code
+
+
 PARAMETERS = {
     "pk": lambda audit: audit.pk,
+    "code": _thread,
     "action_id": lambda audit: _action(audit).pk,
     "invitation_id": lambda audit: _invitation(audit).invitation.pk,
     "token": lambda audit: _invitation(audit).token,
@@ -290,6 +311,7 @@ def post_data(name, audit):
         "delete": {"confirm": "delete"},
         "team": {"lead": audit.created_by.pk, "factor_asked_to": audit.created_by.pk},
         "notifications:settings": {"submitted": "on"},
+        "discussions:thread": {"body": "Which survey is this from?"},
         "perspectives:note": {"question": "CD1", "note": "Checked with the tenants' chair"},
         "perspectives:invite": {
             "name": "Riverside Tenants",
@@ -316,6 +338,8 @@ def snapshot(*, own_ratings_of=None):
         list(Audit.objects.order_by("pk").values_list("pk", "status", "version", "revision", "lead")),
         list(FactorAssignment.objects.order_by("pk").values_list("pk", "factor", "user")),
         CouncilEvent.objects.count(),
+        list(Thread.objects.order_by("pk").values_list("pk", "resolved_at", "comments_count")),
+        Comment.objects.count(),
         AuditEvent.objects.count(),
         list(Council.objects.order_by("pk").values_list("pk", "benchmark_opt_in")),
         list(

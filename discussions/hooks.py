@@ -1,0 +1,69 @@
+"""Where comments show: beside each question of the step and review pages, on the audit's
+page (its open threads) and under "Needs your action", through ``audits.extensions``."""
+
+from __future__ import annotations
+
+from audits import extensions, question_bank
+from audits.extensions import Panel
+
+from . import selectors
+from .permissions import may_discuss, may_write
+
+#: How many threads waiting for a reply the audit list shows (the rest are counted).
+WAITING_SHOWN = 10
+
+
+def _note(thread) -> Panel:
+    return Panel(
+        "discussions/question_note.html",
+        thread,
+        stamp=f"{thread.pk}.{thread.comments_count}.{int(thread.is_open)}",
+    )
+
+
+def _notes(audit, questions, threads) -> dict[str, Panel]:
+    """Each question's thread, or a link to start one (while the audit is open to comments)."""
+    start = may_write(audit)
+    return {
+        q.code: _note(threads[q.code]) if q.code in threads else Panel("discussions/comment_link.html", q)
+        for q in questions
+        if q.code in threads or start
+    }
+
+
+def question_notes(audit, factor: str) -> dict[str, Panel]:
+    """The step page's threads (shown to officers, who fill the page in; the templates hide
+    them from councillors on a read-only step)."""
+    questions = question_bank.factor_questions(audit.framework_id, factor)
+    return _notes(audit, questions, selectors.threads_by_code(audit, factor=factor))
+
+
+def review_notes(request, audit) -> dict[str, Panel]:
+    if not may_discuss(request.user, audit.council_id):
+        return {}
+    return _notes(audit, question_bank.questions(audit.framework_id), selectors.threads_by_code(audit))
+
+
+def audit_panel(request, audit) -> Panel | None:
+    if not may_discuss(request.user, audit.council_id):
+        return None
+    threads = selectors.open_threads(audit)
+    return Panel("discussions/audit_panel.html", threads) if threads else None
+
+
+def needs_action(request) -> Panel | None:
+    waiting = selectors.waiting_for(request.user)
+    shown = list(waiting[: WAITING_SHOWN + 1])
+    if not shown:
+        return None
+    more = waiting.count() - WAITING_SHOWN if len(shown) > WAITING_SHOWN else 0
+    return Panel("discussions/needs_action.html", {"threads": shown[:WAITING_SHOWN], "more": more})
+
+
+def register() -> None:
+    extensions.register(
+        question_notes=question_notes,
+        review_notes=review_notes,
+        audit_panel=audit_panel,
+        needs_action=needs_action,
+    )

@@ -1,0 +1,48 @@
+"""Reads of comments: an audit's threads by question, its open ones, and those waiting for
+someone's reply. Query counts do not grow with the threads shown."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from audits.models import AuditStatus
+from audits.permissions import roles_of
+
+from .models import Comment, Thread
+from .permissions import DISCUSSERS
+
+
+def _with_comments(threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    return threads.select_related("question", "resolved_by", "last_author").prefetch_related(
+        Prefetch("comments", queryset=Comment.objects.select_related("author", "to"))
+    )
+
+
+def threads_by_code(audit, *, factor: str | None = None) -> dict[str, Thread]:
+    threads = Thread.objects.filter(audit=audit)
+    if factor:
+        threads = threads.filter(question__factor=factor)
+    return {t.question.code: t for t in _with_comments(threads)}
+
+
+def open_threads(audit) -> list[Thread]:
+    return list(
+        Thread.objects.filter(audit=audit, resolved_at=None)
+        .select_related("question", "last_author")
+        .order_by("question__order", "question__code")
+    )
+
+
+def waiting_for(user) -> QuerySet[Thread]:
+    """Open threads of the user's councils whose latest comment asks them, or, asking nobody in
+    particular, follows a comment of theirs or concerns an audit they lead; never their own."""
+    councils = [c for c, role in roles_of(user).items() if role in DISCUSSERS]
+    wrote = Comment.objects.filter(thread=OuterRef("pk"), author=user)
+    return (
+        Thread.objects.filter(resolved_at=None, audit__council_id__in=councils)
+        .exclude(audit__status=AuditStatus.APPROVED)
+        .exclude(last_author=user)
+        .filter(Q(last_to=user) | Q(last_to=None) & (Q(audit__lead=user) | Exists(wrote)))
+        .select_related("audit__council", "audit__service", "question", "last_author")
+        .order_by("last_at")
+    )
