@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from audits.factors import Factor
 from audits.models import Audit, AuditStatus, Intervention, Membership, Question
+from notifications.models import Kind
+from notifications.services import absolute, notify
 
 from .models import (
     Action,
@@ -213,7 +215,21 @@ def action_create(*, audit: Audit, user, factor: str, data: ActionData) -> Actio
             if _shown(k, v) not in ("", False)
         },
     )
+    _tell_owner(action, user)
     return action
+
+
+def _tell_owner(action: Action, user) -> None:
+    """E-mail the action's owner that it is theirs (not when they gave it to themselves)."""
+    if action.owner_id is None:
+        return
+    context = {
+        "action": action,
+        "actor_name": user.get_full_name() or user.get_username(),
+        "url": absolute(reverse("actions:detail", args=[action.pk])),
+        "audit": action.audit,
+    }
+    notify(kind=Kind.ACTION, users=[action.owner], context=context, besides=user)
 
 
 def _locked(action: Action, expected_version: int) -> Action:
@@ -246,6 +262,8 @@ def action_update(*, action: Action, user, data: ActionData, expected_version: i
         action.questions.set(data.questions)
     if before or after:
         _save(action, user, ActionEventKind.CHANGED, before, after)
+    if "owner" in after:
+        _tell_owner(action, user)
     return action
 
 

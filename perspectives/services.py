@@ -19,6 +19,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from audits.models import Audit, AuditEvent, AuditStatus, EventKind, Membership, Question, Role
+from notifications.models import Kind
+from notifications.services import notify
 
 from .comparison import comparison
 from .models import (
@@ -326,11 +328,13 @@ def closed_message(state: str) -> str:
 # -- Asking the councillors ------------------------------------------------------------------
 
 
+@transaction.atomic
 def councillors_ask(*, audit: Audit, user, councillors: list, rate_url: str) -> list[CouncillorRequest]:
     """E-mail each councillor (members of the audit's council with the councillor role) a
-    request to give their ratings, with the address of their rating page. Asking again
-    sends a reminder and moves the date. Returns the requests, ``emailed`` False where the
-    councillor has no e-mail address or the mail server refused."""
+    request to give their ratings, with the address of their rating page (sent by the task
+    queue after the commit, retried if the mail server fails). Asking again sends a reminder
+    and moves the date. Returns the requests, ``emailed`` False where the councillor has no
+    e-mail address or turned these e-mails off."""
     _require_open_audit(audit)
     allowed = set(
         Membership.objects.filter(council_id=audit.council_id, role=Role.COUNCILLOR).values_list("user_id", flat=True)
@@ -339,25 +343,10 @@ def councillors_ask(*, audit: Audit, user, councillors: list, rate_url: str) -> 
     if strangers:
         raise ValidationError({"councillors": "Only councillors of this council can be asked."})
     now = timezone.now()
-    sender = user.get_full_name() or user.get_username()
+    context = {"audit": audit, "url": rate_url, "actor_name": user.get_full_name() or user.get_username()}
     requests = []
     for councillor in councillors:
-        emailed = False
-        if councillor.email:
-            try:
-                send_mail(
-                    f"Your ratings asked for: {audit.council.name}, {audit.scope_label}, {audit.period}",
-                    f"Dear {councillor.get_full_name() or councillor.get_username()},\n\n"
-                    f"{sender} asks you to give your own ratings of the CLEAR audit of {audit.scope_label}, "
-                    f"{audit.period}, beside the officers'. Sign in and rate the questions here:\n{rate_url}\n\n"
-                    "Your ratings are shown as the councillors' median and spread, not who gave which, and they "
-                    "change nothing of the officers'. You can answer until the audit is approved.",
-                    settings.DEFAULT_FROM_EMAIL,
-                    [councillor.email],
-                )
-                emailed = True
-            except OSError:
-                logger.warning("request to councillor %s for audit %s not e-mailed", councillor.pk, audit.pk)
+        emailed = bool(notify(kind=Kind.INVITATION, users=[councillor], context=context))
         request, _ = CouncillorRequest.objects.update_or_create(
             audit=audit,
             councillor=councillor,

@@ -376,8 +376,8 @@ def councillors(request: HttpRequest, pk: int) -> HttpResponse:
             if missed:
                 messages.warning(
                     request,
-                    f"No e-mail could be sent to {', '.join(missed)} (no address, or the mail server did not "
-                    "answer): tell them another way that the audit awaits their ratings.",
+                    f"No e-mail goes to {', '.join(missed)} (no address, or they turned these e-mails off): "
+                    "tell them another way that the audit awaits their ratings.",
                 )
             return redirect("perspectives:overview", pk=audit.pk)
     if request.method == "POST":

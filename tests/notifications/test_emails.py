@@ -185,3 +185,28 @@ def test_the_daily_digest_lists_audits_waiting_more_than_a_week_once_a_day(
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     call_command("send_review_digest", today=tomorrow, verbosity=0)
     assert Email.objects.count() == 1
+
+
+def test_an_action_given_to_someone_tells_them_and_not_who_gave_it_to_themselves(approved_audit, officer, manager):
+    from tests.actions.test_actions import plan
+
+    mine = plan(approved_audit, manager)  # owned by the planner: no e-mail
+    assert not Email.objects.filter(kind=Kind.ACTION).exists()
+    theirs = plan(approved_audit, manager, owner=officer, title="Quarterly “you said, we did” page")
+    email = Email.objects.get(kind=Kind.ACTION)
+    assert email.to == "officer@ynysmon.example"
+    assert email.subject == "An action is yours: Quarterly “you said, we did” page"
+    assert f"/actions/{theirs.pk}/" in email.body_text and "Gareth Owen gave you an action" in email.body_text
+    # Handing the planner's own action to the officer tells the officer too.
+    from actions import services as action_services
+
+    data = action_services.ActionData(
+        title=mine.title,
+        start=mine.start,
+        due=mine.due,
+        questions=list(mine.questions.all()),
+        own_intervention=mine.own_intervention,
+        owner=officer,
+    )
+    action_services.action_update(action=mine, user=manager, data=data, expected_version=mine.version)
+    assert Email.objects.filter(kind=Kind.ACTION, to="officer@ynysmon.example").count() == 2
