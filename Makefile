@@ -23,11 +23,14 @@ demo: $(BIN)/.installed
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo_perspectives
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo_actions
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py seed_demo_discussions
 	@# What a daily cron job does (README, "Reminders"): the reminders print here, on the console.
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py send_action_reminders
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py send_review_digest
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "CLEAR Audit demo: http://127.0.0.1:$(PORT)/  (logins in README.md, password clear-demo; Ctrl+C to stop)"
-	@# The background task worker (renders report bundles) runs beside the web server and stops with it.
+	@# The background task worker (renders report bundles, sends the e-mails, which print here)
+	@# runs beside the web server and stops with it.
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py db_worker --queue-name default --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload

@@ -56,7 +56,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from audits import services
+from audits import extensions, services
 from audits.factors import FACTOR_SLUGS, Factor
 from audits.models import (
     EDITABLE_STATUSES,
@@ -343,13 +343,14 @@ def _own_audits(council: Council, *, exclude: Audit, count: int, manager) -> lis
     audits = list(scoped.filter(status__in=EDITABLE_STATUSES)[:count])
     if len(audits) < count and manager is not None:
         for submitted in scoped.filter(status=AuditStatus.SUBMITTED)[: count - len(audits)]:
-            audits.append(
-                services.audit_return(
-                    audit=submitted,
-                    user=manager,
-                    comment="Returned for more work (make bench: an officer saves it under load).",
+            with extensions.listeners_muted():  # no e-mail to the bench's made-up officers
+                audits.append(
+                    services.audit_return(
+                        audit=submitted,
+                        user=manager,
+                        comment="Returned for more work (make bench: an officer saves it under load).",
+                    )
                 )
-            )
     if len(audits) < count:
         raise CommandError(
             f"{council} has only {len(audits)} audits its officers can edit besides audit {exclude.pk}, "

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.test import Client
 from django.utils.text import slugify
 
-from audits import services
+from audits import extensions, services
 from audits.models import Audit, AuditStatus, Council, Membership, Question, Role, Service
 from audits.reports.data import build_audit_report, build_council_report
 from audits.reports.pdf import audit_report_pdf, council_report_pdf
@@ -102,7 +102,8 @@ class Command(BaseCommand):
                 audit = services.answers_save(
                     audit=audit, user=officer, answers=answers, expected_version=audit.version
                 ).audit
-                audit = services.audit_submit(audit=audit, user=officer)
-                services.audit_approve(audit=audit, user=manager)
+                with extensions.listeners_muted():  # made-up history: nobody to tell
+                    audit = services.audit_submit(audit=audit, user=officer)
+                    services.audit_approve(audit=audit, user=manager)
         assert Audit.objects.filter(council=council, status=AuditStatus.APPROVED).count() == n_services * len(periods)
         return council
