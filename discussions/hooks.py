@@ -65,5 +65,6 @@ def register() -> None:
         question_notes=question_notes,
         review_notes=review_notes,
         audit_panel=audit_panel,
+        review_panel=audit_panel,  # the open threads, listed before the answers
         needs_action=needs_action,
     )
