@@ -51,6 +51,7 @@ class _Hooks:
     status_listeners: list[Callable] = field(default_factory=list)
     review_notes: list[Callable] = field(default_factory=list)
     needs_action: list[Callable] = field(default_factory=list)
+    needs_action_stamps: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -70,6 +71,7 @@ def register(
     status_listener: Callable | None = None,
     review_notes: Callable | None = None,
     needs_action: Callable | None = None,
+    needs_action_stamp: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -102,7 +104,9 @@ def register(
     - ``review_notes(request, audit) -> dict[str, Panel]``: notes shown with each question on
       the manager's review page, by question code (every factor at once).
     - ``needs_action(request) -> Panel | None``: what waits for the signed-in person, shown in
-      the "Needs your action" panel at the top of the audit list. Keep it to a query or two.
+      the "Needs your action" panel at the top of the audit list.
+    - ``needs_action_stamp(request) -> str``: changes whenever the app's part of that panel may
+      have changed (the panel is cached per person by the stamps). One small query.
     """
     for name, hook in (
         ("approval_checks", approval_check),
@@ -117,6 +121,7 @@ def register(
         ("status_listeners", status_listener),
         ("review_notes", review_notes),
         ("needs_action", needs_action),
+        ("needs_action_stamps", needs_action_stamp),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -197,3 +202,7 @@ def review_notes(request, audit) -> dict[str, list[Panel]]:
 
 def needs_action(request) -> list[Panel]:
     return [panel for hook in _hooks.needs_action if (panel := hook(request)) is not None]
+
+
+def needs_action_stamps(request) -> str:
+    return ".".join(hook(request) for hook in _hooks.needs_action_stamps)

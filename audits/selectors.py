@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from . import charts, interventions, question_bank, scoring
+from . import charts, fingerprints, interventions, question_bank, scoring
 from .council_profile import STORED_FIELDS, stored_profile
 from .factors import FACTOR_ORDER, FACTOR_QUESTIONS, FACTOR_SLUGS, Factor
 from .models import (
@@ -262,15 +262,17 @@ def _reference_point(audit: Audit):
     (or, while the audit is being changed, the latest one); for a reopened revision never
     submitted, its reopening. None for an audit never submitted nor reopened."""
     marks = list(
-        AuditEvent.objects.filter(audit=audit, kind__in=[EventKind.SUBMITTED, EventKind.REOPENED])
-        .order_by("-at", "-pk")
-        .values_list("kind", "at")[:3]
+        AuditEvent.objects.filter(audit=audit, kind__in=[EventKind.SUBMITTED, EventKind.RETURNED, EventKind.REOPENED])
+        .order_by("at", "pk")
+        .values_list("kind", "at")
     )
-    submissions = [at for kind, at in marks if kind == EventKind.SUBMITTED]
-    if audit.status == AuditStatus.SUBMITTED:
-        submissions = submissions[1:]
-    if submissions:
-        return submissions[0]
+    # The submission a manager last decided on: the one before the latest return. A submission
+    # withdrawn before review was never seen; a reopened revision starts from its approved one.
+    returned = [i for i, (kind, _) in enumerate(marks) if kind == EventKind.RETURNED]
+    if returned:
+        seen = [at for kind, at in marks[: returned[-1]] if kind == EventKind.SUBMITTED]
+        if seen:
+            return seen[-1]
     reopened = [at for kind, at in marks if kind == EventKind.REOPENED]
     return reopened[0] if reopened else None
 
@@ -281,10 +283,25 @@ def answers_changed_since_review(audit: Audit) -> dict[int, dict]:
     since = _reference_point(audit)
     if since is None:
         return {}
-    changed: dict[int, dict] = {}
+    earliest: dict[int, dict] = {}
     events = AuditEvent.objects.filter(audit=audit, kind=EventKind.ANSWER, at__gt=since).order_by("at", "pk")
     for question_id, before in events.values_list("question_id", "before"):
-        changed.setdefault(question_id, before)
+        seen = earliest.setdefault(question_id, {})
+        for name, value in before.items():
+            seen.setdefault(name, value)  # each field's value before its first change
+    if not earliest:
+        return {}
+    # An answer changed and changed back is not marked: keep the fields that differ now.
+    fields = [name for group in fingerprints.FIELD_GROUPS for name in group]
+    now = {
+        a.question_id: {n: getattr(a, n) for n in fields}
+        for a in Answer.objects.filter(audit=audit, question_id__in=earliest)
+    }
+    changed = {}
+    for question_id, before in earliest.items():
+        differs = {n: v for n, v in before.items() if now.get(question_id, {}).get(n) != v}
+        if differs:
+            changed[question_id] = differs
     return changed
 
 
@@ -314,6 +331,20 @@ class ReviewRow:
             for n, value in self.before.items()
             if n in FIELD_LABELS
         ]
+
+
+@dataclass(frozen=True)
+class ReviewBody:
+    factors: list[tuple[str, list[ReviewRow]]]
+    changed: int  # answers changed since the last review
+    profile: Profile
+
+
+def review_body(audit: Audit) -> ReviewBody:
+    """What the review page shows of the audit: its answers by factor, and its profile."""
+    factors = review_rows(audit)
+    changed = sum(1 for _, rows in factors for row in rows if row.before is not None)
+    return ReviewBody(factors, changed, audit_profile(audit))
 
 
 def review_rows(audit: Audit) -> list[tuple[str, list[ReviewRow]]]:
@@ -350,36 +381,33 @@ class NeedsAction:
 
 def needs_action(user) -> NeedsAction:
     """What waits for the person: audits to review (managers), and audits returned to them or
-    drafts they lead or were given a factor of (officers and managers). Two or three queries."""
+    drafts they lead or were given a factor of (officers and managers).
+
+    One slim query finds them (ids and dates: a short plan to make, read on every view of the
+    audit list), and a second fetches the few shown, only when there are any."""
     roles = roles_of(user)
     managed = [c for c, r in roles.items() if r == Role.MANAGER]
     working = [c for c, r in roles.items() if r in (Role.OFFICER, Role.MANAGER)]
-    to_review: list[Audit] = []
-    total = 0
-    if managed:
-        waiting = Audit.objects.filter(council_id__in=managed, status=AuditStatus.SUBMITTED)
-        to_review = list(
-            waiting.select_related("council", "service", "submitted_by").order_by("submitted_at")[
-                : NEEDS_ACTION_SHOWN + 1
-            ]
-        )
-        total = waiting.count() if len(to_review) > NEEDS_ACTION_SHOWN else len(to_review)
-        to_review = to_review[:NEEDS_ACTION_SHOWN]
-    mine: list[Audit] = []
-    if working:
-        assigned = FactorAssignment.objects.filter(user=user, audit_id=OuterRef("pk"))
-        mine = list(
-            Audit.objects.filter(council_id__in=working, status__in=[AuditStatus.DRAFT, AuditStatus.RETURNED])
-            .filter(Q(lead=user) | Exists(assigned))
-            .select_related("council", "service", "lead")
-            .order_by("-status", "-updated_at")[: 2 * NEEDS_ACTION_SHOWN]
-        )
-    return NeedsAction(
-        to_review=to_review,
-        to_review_total=total,
-        returned=[a for a in mine if a.status == AuditStatus.RETURNED][:NEEDS_ACTION_SHOWN],
-        drafts=[a for a in mine if a.status == AuditStatus.DRAFT][:NEEDS_ACTION_SHOWN],
+    if not working:
+        return NeedsAction([], 0, [], [])
+    assigned = FactorAssignment.objects.filter(user=user, audit_id=OuterRef("pk"))
+    mine = Q(status__in=[AuditStatus.DRAFT, AuditStatus.RETURNED]) & (Q(lead=user) | Exists(assigned))
+    found = list(
+        Audit.objects.filter(council_id__in=working)
+        .filter(Q(status=AuditStatus.SUBMITTED, council_id__in=managed) | mine)
+        .order_by()
+        .values_list("pk", "status", "submitted_at", "updated_at")[:500]
     )
+    waiting = sorted((f for f in found if f[1] == AuditStatus.SUBMITTED), key=lambda f: f[2])
+    returned = sorted((f for f in found if f[1] == AuditStatus.RETURNED), key=lambda f: f[3], reverse=True)
+    drafts = sorted((f for f in found if f[1] == AuditStatus.DRAFT), key=lambda f: f[3], reverse=True)
+    shown = [f[0] for group in (waiting, returned, drafts) for f in group[:NEEDS_ACTION_SHOWN]]
+    audits = Audit.objects.select_related("council", "service", "lead", "submitted_by").in_bulk(shown) if shown else {}
+
+    def listed(group):
+        return [audits[f[0]] for f in group[:NEEDS_ACTION_SHOWN]]
+
+    return NeedsAction(listed(waiting), len(waiting), listed(returned), listed(drafts))
 
 
 #: The audit list's sort orders: key -> (label, ordering).
@@ -404,7 +432,7 @@ def filter_audits(audits: QuerySet[Audit], *, user, filters: dict) -> QuerySet[A
             | Q(lead__last_name__icontains=words)
             | Q(lead__username__icontains=words)
         )
-        if words.lower() in "whole council":
+        if len(words) >= 3 and "whole council".startswith(words.lower()):
             match |= Q(service__isnull=True)
         audits = audits.filter(match)
     if filters.get("status"):

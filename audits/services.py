@@ -388,11 +388,7 @@ def audit_delete(*, audit: Audit, user) -> CouncilEvent:
     """Delete a draft that was never submitted, with its answers and history; the council's
     history keeps what it was, who deleted it and when."""
     locked = _lock(audit)
-    if (
-        locked.status != AuditStatus.DRAFT
-        or locked.revision > 1
-        or locked.events.filter(kind=EventKind.SUBMITTED).exists()
-    ):
+    if not is_deletable(locked):
         raise AuditStateError(
             "Only a draft that was never submitted can be deleted; this one has a review history to keep.",
             code="not_deletable",
@@ -419,23 +415,38 @@ def audit_delete(*, audit: Audit, user) -> CouncilEvent:
     return event
 
 
+def _workers_of(council_id: int) -> set[int]:
+    """The officers and managers of a council (who may lead an audit or answer a factor)."""
+    return set(
+        Membership.objects.filter(council_id=council_id, role__in=[Role.OFFICER, Role.MANAGER]).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def is_deletable(audit: Audit) -> bool:
+    """A draft never submitted (a first revision: a reopened one keeps its approved history)."""
+    return (
+        audit.status == AuditStatus.DRAFT
+        and audit.revision == 1
+        and not audit.events.filter(kind=EventKind.SUBMITTED).exists()
+    )
+
+
 @transaction.atomic
 def audit_set_lead(*, audit: Audit, user, lead, assignments: dict[str, object]) -> Audit:
     """Give the audit its lead officer and its factors to colleagues (``{factor: user or None}``).
     Each must be an officer or manager of the audit's council."""
     locked = _lock(audit)
     _require_editable(locked)
-    allowed = set(
-        Membership.objects.filter(council_id=locked.council_id, role__in=[Role.OFFICER, Role.MANAGER]).values_list(
-            "user_id", flat=True
-        )
-    )
+    allowed = _workers_of(locked.council_id)
     chosen = [lead, *assignments.values()]
     if any(person is not None and person.pk not in allowed for person in chosen):
         raise ValidationError("Only officers and managers of this council can lead an audit or answer its factors.")
     if lead is None:
         raise ValidationError({"lead": "Choose who leads the audit."})
-    if locked.lead_id != lead.pk:
+    changed = locked.lead_id != lead.pk
+    if changed:
         _event(locked, user, EventKind.LEAD, before={"lead": str(locked.lead or "")}, after={"lead": str(lead)}).save()
         locked.lead = lead
         locked.save(update_fields=["lead", "updated_at"])
@@ -446,6 +457,7 @@ def audit_set_lead(*, audit: Audit, user, lead, assignments: dict[str, object]) 
         had = current.get(factor)
         if (had.user_id if had else None) == (person.pk if person else None):
             continue
+        changed = True
         if had:
             had.delete()
         if person is not None:
@@ -457,7 +469,8 @@ def audit_set_lead(*, audit: Audit, user, lead, assignments: dict[str, object]) 
             before={"factor": factor, "to": str(had.user) if had else ""},
             after={"factor": factor, "to": str(person or "")},
         ).save()
-    Audit.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    if changed:  # the audit list and its "Needs your action" show who leads and who has what
+        Audit.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     return locked
 
 
@@ -554,6 +567,13 @@ def audit_reopen(*, audit: Audit, user, reason: str) -> Audit:
         reopened_from=locked,
         reopen_reason=reason,
         created_by=user,
+        # Who led the approved revision leads the new one, if still an officer or manager there.
+        lead_id=locked.lead_id if locked.lead_id in _workers_of(locked.council_id) else user.pk,
+    )
+    FactorAssignment.objects.bulk_create(
+        FactorAssignment(audit=new, factor=a.factor, user_id=a.user_id)
+        for a in locked.assignments.all()
+        if a.user_id in _workers_of(locked.council_id)
     )
     Answer.objects.bulk_create(
         Answer(

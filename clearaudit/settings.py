@@ -237,6 +237,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clear-audit@localhost")
+# The SMTP server, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that does not answer holds a worker this long at most; the e-mail is retried later.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 #: The app's address as its users reach it, for links in e-mails sent without a request (the
 #: action reminders that `manage.py send_action_reminders` sends, from cron).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -52,12 +52,10 @@ def audit_panel(request, audit) -> Panel | None:
 
 
 def needs_action(request) -> Panel | None:
-    waiting = selectors.waiting_for(request.user)
-    shown = list(waiting[: WAITING_SHOWN + 1])
+    shown, total = selectors.waiting_shown(request.user, WAITING_SHOWN)
     if not shown:
         return None
-    more = waiting.count() - WAITING_SHOWN if len(shown) > WAITING_SHOWN else 0
-    return Panel("discussions/needs_action.html", {"threads": shown[:WAITING_SHOWN], "more": more})
+    return Panel("discussions/needs_action.html", {"threads": shown, "more": total - len(shown)})
 
 
 def register() -> None:
@@ -67,4 +65,5 @@ def register() -> None:
         audit_panel=audit_panel,
         review_panel=audit_panel,  # the open threads, listed before the answers
         needs_action=needs_action,
+        needs_action_stamp=lambda request: selectors.threads_stamp(request.user),
     )

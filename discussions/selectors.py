@@ -3,7 +3,7 @@ someone's reply. Query counts do not grow with the threads shown."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from audits.models import AuditStatus
 from audits.permissions import roles_of
@@ -43,6 +43,26 @@ def waiting_for(user) -> QuerySet[Thread]:
         .exclude(audit__status=AuditStatus.APPROVED)
         .exclude(last_author=user)
         .filter(Q(last_to=user) | Q(last_to=None) & (Q(audit__lead=user) | Exists(wrote)))
-        .select_related("audit__council", "audit__service", "question", "last_author")
         .order_by("last_at")
     )
+
+
+def waiting_shown(user, limit: int) -> tuple[list[Thread], int]:
+    """The first ``limit`` threads waiting for the user, and how many wait. A slim query of ids
+    first (read on every view of the audit list), then the threads shown, only if any."""
+    ids = list(waiting_for(user).values_list("pk", flat=True)[:500])
+    if not ids:
+        return [], 0
+    threads = Thread.objects.select_related("audit__council", "audit__service", "question", "last_author").in_bulk(
+        ids[:limit]
+    )
+    return [threads[pk] for pk in ids[:limit]], len(ids)
+
+
+def threads_stamp(user) -> str:
+    """Changes whenever a thread of the user's councils gets a comment, is resolved or appears."""
+    councils = [c for c, role in roles_of(user).items() if role in DISCUSSERS]
+    row = Thread.objects.filter(audit__council_id__in=councils).aggregate(
+        n=Count("pk"), last=Max("last_at"), resolved=Max("resolved_at")
+    )
+    return f"{row['n']}.{row['last'] and row['last'].timestamp()}.{row['resolved'] and row['resolved'].timestamp()}"

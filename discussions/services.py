@@ -16,7 +16,7 @@ from notifications.models import Kind
 from notifications.services import absolute, notify
 
 from .models import Comment, Thread
-from .permissions import may_write
+from .permissions import DISCUSSERS, may_write
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,10 @@ def comment_post(*, audit: Audit, question: Question, user, body: str, to=None) 
     earlier = set(Comment.objects.filter(thread=thread).values_list("author_id", flat=True))
     answer = Answer.objects.filter(audit=audit, question=question).only("answered_by_id").first()
     concerned = earlier | {audit.lead_id, answer.answered_by_id if answer else None, to.pk if to else None}
-    people = [m.user for m in Membership.objects.filter(council_id=audit.council_id, user_id__in=concerned - {None})]
+    members = Membership.objects.filter(
+        council_id=audit.council_id, user_id__in=concerned - {None}, role__in=DISCUSSERS
+    ).select_related("user")
+    people = [m.user for m in members]
     for person in people:
         notify(
             kind=Kind.COMMENT,

@@ -47,6 +47,8 @@ from ..reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
 HISTORY_ON_DETAIL = 10
+#: How long a person's "Needs your action" panel is kept at most (its "waiting 3 days" ages).
+NEEDS_ACTION_SECONDS = 300
 
 
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -95,8 +97,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
                 for n in ("status", "period", "council", "service", "sort")
                 if n != "council" or len(councils) > 1
             ],
-            "needs": selectors.needs_action(request.user),
-            "needs_panels": extensions.needs_action(request),
+            # Built only when the person's cached panel is missing or out of date (see the template).
+            "needs": SimpleLazyObject(lambda: selectors.needs_action(request.user)),
+            "needs_panels": SimpleLazyObject(lambda: extensions.needs_action(request)),
+            "needs_stamp": extensions.needs_action_stamps(request),
+            "needs_seconds": NEEDS_ACTION_SECONDS,
         },
     )
 
@@ -142,7 +147,9 @@ def _detail_context(request: HttpRequest, audit, **extra) -> dict:
         "question_total": total,
         "all_answered": total > 0 and answered == total,
         "may_withdraw": may_act and audit.status == AuditStatus.SUBMITTED,
-        "may_delete": audit.status == AuditStatus.DRAFT and audit.revision == 1 and may_delete_draft(user, audit),
+        "may_delete": audit.status == AuditStatus.DRAFT
+        and may_delete_draft(user, audit)
+        and services.is_deletable(audit),
         "may_assign": audit.is_editable and may_assign(user, audit.council_id),
         "assignments": list(audit.assignments.select_related("user")),
         "may_review_page": may(user, Action.REVIEW, audit.council_id),

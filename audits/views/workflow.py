@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import extensions, selectors, services
@@ -48,17 +49,18 @@ def audit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _review_context(request: HttpRequest, audit, form: ReviewForm | None = None) -> dict:
     can_decide = audit.status == AuditStatus.SUBMITTED
-    factors = selectors.review_rows(audit)
+    notes = extensions.review_notes(request, audit)
     return {
         "audit": audit,
-        "factors": factors,
-        "changed": sum(1 for _, rows in factors for row in rows if row.before is not None),
-        "profile": selectors.audit_profile(audit),
+        # The answers are read only when the cached body is missing or out of date (see the
+        # template): it is kept per audit version and per stamp of the notes beside them.
+        "body": SimpleLazyObject(lambda: selectors.review_body(audit)),
+        "notes_stamp": "|".join(f"{code}:{p.stamp}" for code in sorted(notes) for p in notes[code]),
         "can_decide": can_decide,
         "review_form": form or (ReviewForm(initial={"version": audit.version}) if can_decide else None),
         "approval_blockers": extensions.approval_blockers(audit) if can_decide else [],
         "review_panels": extensions.review_panels(request, audit),
-        "notes": extensions.review_notes(request, audit),
+        "notes": notes,
     }
 
 
@@ -123,6 +125,9 @@ def audit_delete(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_audit_for_user(request.user, pk)
     if not may_delete_draft(request.user, audit):
         raise PermissionDenied("Only the officer who started this draft, or a manager, can delete it.")
+    if not services.is_deletable(audit):
+        messages.error(request, "Only a draft that was never submitted can be deleted; this one has a history to keep.")
+        return redirect(audit)
     if request.method == "POST" and request.POST.get("confirm") == "delete":
         try:
             services.audit_delete(audit=audit, user=request.user)
@@ -144,6 +149,9 @@ def audit_team(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_audit_for_user(request.user, pk)
     if not may_assign(request.user, audit.council_id):
         raise PermissionDenied("Only officers and managers give an audit its lead and its factors.")
+    if not audit.is_editable:
+        messages.error(request, f"This audit is {audit.get_status_display().lower()}: who does what on it is settled.")
+        return redirect(audit)
     form = LeadForm(request.POST if request.method == "POST" else None, audit=audit)
     if request.method == "POST" and form.is_valid():
         try:

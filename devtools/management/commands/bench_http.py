@@ -121,6 +121,7 @@ class Page:
     body: str = ""  # POST only, form-encoded, with RATING and UNIQUE placeholders
     target: Target | None = PAGE_TARGET  # None: a stress figure, shown without a target
     audit_id: int | None = None  # a POST whose every request saves (a new version of this audit)
+    as_manager: bool = False  # loaded with the bench council's manager's session instead
 
     @property
     def expected_status(self) -> int:
@@ -232,6 +233,10 @@ class Command(BaseCommand):
         )
         compared, link = _compared_audit(council, manager or user)
         rows = _rows(council, audit, connections, compared, link, _bench_plan(council, user))
+        if manager is not None:  # the manager's pages, before the closing baseline
+            rows.insert(
+                -1, Page("review page (every answer, 1 audit)", _review_path(council, compared), as_manager=True)
+            )
         # The link page's own limit (PERSPECTIVE_LINK_RATE a minute per link) would answer wrk with 429s.
         os.environ["PERSPECTIVE_LINK_RATE"] = "100000000"
         # Stopped with SIGTERM (not only Ctrl+C): leave through the `with` below, which stops gunicorn.
@@ -239,9 +244,17 @@ class Command(BaseCommand):
         with _Gunicorn(workers=workers, threads=threads) as server:
             client = _Client(server.base_url)
             client.login(BENCH_USER, password)
+            manager_client = None
+            if manager is not None:
+                manager_client = _Client(server.base_url)
+                manager_client.login(manager.username, password)
+
+            def client_for(row):
+                return manager_client if isinstance(row, Page) and row.as_manager else client
+
             for row in rows:
                 if isinstance(row, Page):
-                    client.check(row)
+                    client_for(row).check(row)
             officers = []
             for officer, own in zip(officer_users, own_audits, strict=True):
                 officer_client = _Client(server.base_url)
@@ -253,7 +266,9 @@ class Command(BaseCommand):
             results = []
             for row in rows:
                 results.append(
-                    _measure(wrk, server.base_url, row, client, officers, connections, duration, everyone, watch)
+                    _measure(
+                        wrk, server.base_url, row, client_for(row), officers, connections, duration, everyone, watch
+                    )
                 )
                 if server.process.poll() is not None:
                     raise CommandError(f"gunicorn stopped during the benchmark:\n{server.log_tail()}")
@@ -384,6 +399,13 @@ def _bench_officers(council: Council, like, count: int) -> list:
 
 #: The bench's invitation link (its token is stored hashed, like any other).
 BENCH_LINK = "bench-invitation-link-not-secret"
+
+
+def _review_path(council: Council, fallback: Audit) -> str:
+    """A submitted audit's review page (every answer of the audit, and the decision form); the
+    approved audit's when none waits for review (the page is the same but for the form)."""
+    waiting = Audit.objects.filter(council=council, status=AuditStatus.SUBMITTED).order_by("-period", "pk").first()
+    return reverse("audits:review", args=[(waiting or fallback).pk])
 
 
 def _compared_audit(council: Council, by) -> tuple[Audit, str]:
