@@ -5,6 +5,7 @@ from .models import (
     Answer,
     Audit,
     Council,
+    CouncilEvent,
     FactorScore,
     Framework,
     Intervention,
@@ -218,3 +219,18 @@ class AuditAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         """Only drafts may be deleted: submitted and approved audits are the council's record."""
         return obj is not None and obj.status == "draft" and super().has_delete_permission(request, obj)
+
+
+@admin.register(CouncilEvent)
+class CouncilEventAdmin(admin.ModelAdmin):
+    """A council's own history (deleted drafts): read-only, the record of what happened."""
+
+    list_display = ["at", "council", "kind", "user"]
+    list_filter = ["kind", "council"]
+    readonly_fields = ["council", "at", "user", "kind", "detail"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -402,7 +402,7 @@ def audit_delete(*, audit: Audit, user) -> CouncilEvent:
             "scope": locked.scope_label,
             "period": locked.period,
             "answered": answered,
-            "started_by": str(locked.created_by),
+            "started_by": locked.created_by.get_full_name() or locked.created_by.get_username(),
             "started_at": locked.created_at.isoformat(),
         },
     )

@@ -47,6 +47,8 @@ from ..reports.pdf import audit_report_pdf, council_report_pdf
 
 PAGE_SIZE = 25
 HISTORY_ON_DETAIL = 10
+#: How many entries of the council's own history its settings page lists.
+COUNCIL_EVENTS_SHOWN = 20
 #: How long a person's "Needs your action" panel is kept at most (its "waiting 3 days" ages).
 NEEDS_ACTION_SECONDS = 300
 
@@ -508,7 +510,8 @@ def council_settings(request: HttpRequest, council_slug: str) -> HttpResponse:
         services.council_set_benchmark(council=council, user=request.user, opt_in=form.cleaned_data["benchmark_opt_in"])
         messages.success(request, "Settings saved.")
         return redirect("audits:dashboard", council_slug=council.slug)
-    return render(request, "audits/council_settings.html", {"council": council, "form": form})
+    events = council.events.select_related("user")[:COUNCIL_EVENTS_SHOWN]
+    return render(request, "audits/council_settings.html", {"council": council, "form": form, "events": events})
 
 
 def about(request: HttpRequest) -> HttpResponse:

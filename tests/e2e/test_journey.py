@@ -179,7 +179,8 @@ def test_audit_journey(browser, live_server, people, journey):
     # 2. The manager returns it with a comment.
     page, driver, visit = open_as(browser, live_server, "manager", viewport, driver_class, f"{journey}-manager")
     visits.append(visit)
-    driver.press(f'a[href="/audits/{audit.pk}/"]')
+    # From "Needs your action" at the top of the list, to the review page.
+    driver.press(f'a[href="/audits/{audit.pk}/review/"]')
     visit.check("review")
     driver.fill("#id_comment", "Please add evidence for the Responded to answers.")
     driver.press('button[name="decision"][value="return"]')
@@ -204,7 +205,7 @@ def test_audit_journey(browser, live_server, people, journey):
     # 4. The manager approves it.
     page, driver, visit = open_as(browser, live_server, "manager", viewport, driver_class, f"{journey}-manager-again")
     visits.append(visit)
-    driver.press(f'a[href="/audits/{audit.pk}/"]')
+    driver.press(f'a[href="/audits/{audit.pk}/review/"]')
     driver.press('button[name="decision"][value="approve"]')
     expect(page.get_by_text("This audit is approved and read-only.")).to_be_visible()
     visit.check("approved")

@@ -11,6 +11,7 @@ import io
 import re
 
 from django.core import mail
+from django.core.management import call_command
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -57,6 +58,8 @@ def test_perspectives_journey(browser, live_server, people):
     page.check(f"#councillor-{people['councillor'].pk}")
     driver.press('button:has-text("Ask by e-mail")')
     expect(page.get_by_text("1 councillor asked by e-mail")).to_be_visible()
+    # The task worker sends it (`manage.py db_worker`, beside the app in production).
+    call_command("db_worker", batch=True, startup_delay=False, queue_name="default", verbosity=0)
     (asked,) = [m for m in mail.outbox if m.to == ["eleri@example.org"]]
     rate_url = re.search(r"https?://\S+/perspectives/mine/", asked.body).group(0)
 
@@ -110,7 +113,7 @@ def test_perspectives_journey(browser, live_server, people):
     officer_visit.check("notes written")
 
     # The manager approves; the PDF has the perspectives' section.
-    page.goto(f"/audits/{audit.pk}/")
+    page.goto(f"/audits/{audit.pk}/review/")
     expect(page.get_by_text("Not ready to approve")).to_have_count(0)
     manager_visit.check("ready to approve")
     driver.press('button[value="approve"]')

@@ -146,7 +146,9 @@ def test_a_mail_server_that_is_down_is_retried_later_then_given_up(submitted_aud
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_sends_and_a_failed_send_is_queued_again_for_later(council, planning, officer, settings):
+def test_the_worker_sends_and_a_failed_send_is_queued_again_for_later(
+    question_bank, council, planning, officer, settings
+):
     from tests.conftest import answer_all
 
     audit = services.audit_create(user=officer, council=council, service=planning, period="2026/27")

@@ -116,7 +116,7 @@ def test_an_approved_audit_cannot_be_withdrawn(client_for, approved_audit, offic
     assert approved_audit.status == AuditStatus.APPROVED
 
 
-def test_the_officer_who_started_a_draft_deletes_it_after_confirming(client_for, complete_audit, officer):
+def test_the_officer_who_started_a_draft_deletes_it_after_confirming(client_for, complete_audit, officer, manager):
     client = client_for(officer)
     page = client.get(f"/audits/{complete_audit.pk}/delete/").content.decode()
     assert "Delete the draft audit of Planning, 2026/27?" in page
@@ -130,6 +130,12 @@ def test_the_officer_who_started_a_draft_deletes_it_after_confirming(client_for,
     event = CouncilEvent.objects.get()
     assert (event.council_id, event.user, event.kind) == (complete_audit.council_id, officer, "audit_deleted")
     assert event.detail["scope"] == "Planning" and event.detail["period"] == "2026/27"
+    # The council's managers read it on its settings page.
+    settings_page = client_for(manager).get(f"/councils/{complete_audit.council.slug}/settings/").content.decode()
+    assert (
+        "Draft audit deleted: Planning, 2026/27" in settings_page
+        and "started by Siân Hughes), by Siân Hughes" in settings_page
+    )
 
 
 def test_another_officer_cannot_delete_a_draft_but_a_manager_can(client_for, audit, officer_b, manager):
