@@ -169,9 +169,11 @@ def current_framework() -> Framework:
 
 
 @transaction.atomic
-def audit_create(*, user, council: Council, service: Service | None, period: str) -> Audit:
+def audit_create(*, user, council: Council, service: Service | None, period: str, any_period: bool = False) -> Audit:
+    """Start an audit of a financial year from ``period_choices``; ``any_period`` lets a
+    data generator record audits of years long past (the benchmark's ten-year history)."""
     period = validate_period(period)
-    if period not in period_choices():
+    if not any_period and period not in period_choices():
         choices = period_choices()
         raise ValidationError(
             {"period": f"Choose a financial year from {choices[-1]} to {choices[0]}."}, code="period_range"

@@ -87,7 +87,9 @@ class Command(BaseCommand):
         for i in range(n_services):
             service, _ = Service.objects.get_or_create(council=council, name=f"Service {i + 1:02d}")
             for period in periods:
-                audit = services.audit_create(user=officer, council=council, service=service, period=period)
+                audit = services.audit_create(
+                    user=officer, council=council, service=service, period=period, any_period=True
+                )
                 questions = Question.objects.filter(framework=audit.framework)
                 answers = [
                     services.AnswerData(
