@@ -79,3 +79,12 @@ def signed(value: float) -> str:
     """A signed change (points or question-levels): +12, −5, 0."""
     rounded = round(value)
     return f"+{rounded}" if rounded > 0 else (f"−{-rounded}" if rounded < 0 else "0")
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else their username; "someone" when there is none (an imported
+    audit may not say who submitted it)."""
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()

@@ -152,3 +152,12 @@ def test_needs_your_action_for_an_officer_lists_returns_and_drafts_they_lead(
     assert "Needs your action" not in client_for(officer_b).get("/audits/").content.decode()
     services.audit_set_lead(audit=draft, user=officer, lead=officer, assignments={"like_to": officer_b})
     assert f'href="/audits/{draft.pk}/">Whole council' in client_for(officer_b).get("/audits/").content.decode()
+
+
+def test_an_audit_without_a_lead_is_listed(client_for, audit, officer):
+    # Imported audits, and those generated for the benchmark, have no lead.
+    from audits.models import Audit
+
+    Audit.objects.filter(pk=audit.pk).update(lead=None)
+    page = client_for(officer).get("/audits/").content.decode()
+    assert _rows(page) == ["Planning"] and "<td>—</td>" in page
