@@ -107,15 +107,7 @@ def question_notes(audit: Audit, factor: str) -> dict[str, Panel]:
         by_code = found.by_code() if found else {}
         cache.set(key, by_code, NOTES_SECONDS)
     codes = {q.code for q in question_bank.factor_questions(audit.framework_id, factor)}
-    return {
-        code: Panel(
-            "actions/question_note.html",
-            rows,
-            stamp=",".join(f"{a.pk}.{a.version}.{m.before}.{m.now}" for a, m in rows),
-        )
-        for code, rows in by_code.items()
-        if code in codes
-    }
+    return {code: Panel("actions/question_note.html", rows) for code, rows in by_code.items() if code in codes}
 
 
 def report_followup(audit: Audit) -> Panel | None:
@@ -190,6 +182,8 @@ def register() -> None:
         dashboard_panel=dashboard_panel,
         suggestion_panel=suggestion_panel,
         question_notes=question_notes,
+        # The key holds everything the notes show: the step page rebuilds its questions when it changes.
+        question_notes_stamp=lambda request, audit: _notes_key(audit) or "-",
         dashboard_stamp=dashboard_stamp,
         replace_check=keep_the_plan,
     )

@@ -32,9 +32,6 @@ class Panel:
     #: A dashboard panel's numbers as rows of the dashboard's CSV, in its six columns (section,
     #: scope, period, factor, score, detail): made with the panel, so the CSV reads them once.
     csv_rows: tuple = ()
-    #: What the panel shows, in a few characters, for a page that caches its HTML: a panel
-    #: whose stamp changed is rendered afresh (a step page's question notes).
-    stamp: str = ""
 
 
 @dataclass
@@ -52,6 +49,8 @@ class _Hooks:
     review_notes: list[Callable] = field(default_factory=list)
     needs_action: list[Callable] = field(default_factory=list)
     needs_action_stamps: list[Callable] = field(default_factory=list)
+    question_notes_stamps: list[Callable] = field(default_factory=list)
+    review_notes_stamps: list[Callable] = field(default_factory=list)
 
 
 _hooks = _Hooks()
@@ -72,6 +71,8 @@ def register(
     review_notes: Callable | None = None,
     needs_action: Callable | None = None,
     needs_action_stamp: Callable | None = None,
+    question_notes_stamp: Callable | None = None,
+    review_notes_stamp: Callable | None = None,
 ) -> None:
     """Add an app's hooks (each optional):
 
@@ -107,6 +108,10 @@ def register(
       the "Needs your action" panel at the top of the audit list.
     - ``needs_action_stamp(request) -> str``: changes whenever the app's part of that panel may
       have changed (the panel is cached per person by the stamps). One small query.
+    - ``question_notes_stamp(request, audit) -> str`` and ``review_notes_stamp(request, audit)
+      -> str``: change whenever the app's question notes (or review notes) on the audit may have
+      changed, for this person. The step and review pages keep their questions cached by them
+      and read the notes only to rebuild them. One small query.
     """
     for name, hook in (
         ("approval_checks", approval_check),
@@ -122,6 +127,8 @@ def register(
         ("review_notes", review_notes),
         ("needs_action", needs_action),
         ("needs_action_stamps", needs_action_stamp),
+        ("question_notes_stamps", question_notes_stamp),
+        ("review_notes_stamps", review_notes_stamp),
     ):
         hooks = getattr(_hooks, name)
         if hook is not None and hook not in hooks:
@@ -206,3 +213,11 @@ def needs_action(request) -> list[Panel]:
 
 def needs_action_stamps(request) -> str:
     return ".".join(hook(request) for hook in _hooks.needs_action_stamps)
+
+
+def question_notes_stamps(request, audit) -> str:
+    return ".".join(hook(request, audit) for hook in _hooks.question_notes_stamps)
+
+
+def review_notes_stamps(request, audit) -> str:
+    return ".".join(hook(request, audit) for hook in _hooks.review_notes_stamps)

@@ -84,14 +84,16 @@ def get_council_for_user(user, slug: str, *, action: Action = Action.VIEW) -> Co
     return council
 
 
-def get_audit_for_user(user, pk: int, *, action: Action = Action.VIEW, joined: bool = True) -> Audit:
+def get_audit_for_user(
+    user, pk: int, *, action: Action = Action.VIEW, joined: bool = True, also: tuple[str, ...] = ()
+) -> Audit:
     """The audit, if the user belongs to its council (else 404) and their role allows
     ``action`` (else 403). Status rules (an approved audit cannot change) live in services.
     ``joined=False`` reads the audit's row alone, for a caller that shows nothing of its council,
-    service or bank (an autosave)."""
+    service or bank (an autosave); ``also`` names more relations the page shows."""
     audits = audits_visible_to(user)
     if joined:
-        audits = audits.select_related("council", "service", "framework", "lead")
+        audits = audits.select_related("council", "service", "framework", "lead", *also)
     try:
         audit = audits.get(pk=pk)
     except Audit.DoesNotExist:

@@ -14,11 +14,7 @@ WAITING_SHOWN = 10
 
 
 def _note(thread) -> Panel:
-    return Panel(
-        "discussions/question_note.html",
-        thread,
-        stamp=f"{thread.pk}.{thread.comments_count}.{int(thread.is_open)}",
-    )
+    return Panel("discussions/question_note.html", thread)
 
 
 def _notes(audit, questions, threads) -> dict[str, Panel]:
@@ -44,6 +40,13 @@ def review_notes(request, audit) -> dict[str, Panel]:
     return _notes(audit, question_bank.questions(audit.framework_id), selectors.threads_by_code(audit))
 
 
+def notes_stamp(request, audit) -> str:
+    """Who may see the notes, whether new threads may start, and the audit's threads' state."""
+    if not may_discuss(request.user, audit.council_id):
+        return "-"
+    return f"{int(may_write(audit))}.{selectors.audit_threads_stamp(audit)}"
+
+
 def audit_panel(request, audit) -> Panel | None:
     if not may_discuss(request.user, audit.council_id):
         return None
@@ -66,4 +69,6 @@ def register() -> None:
         review_panel=audit_panel,  # the open threads, listed before the answers
         needs_action=needs_action,
         needs_action_stamp=lambda request: selectors.threads_stamp(request.user),
+        question_notes_stamp=notes_stamp,
+        review_notes_stamp=notes_stamp,
     )

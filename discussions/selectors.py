@@ -25,12 +25,22 @@ def threads_by_code(audit, *, factor: str | None = None) -> dict[str, Thread]:
     return {t.question.code: t for t in _with_comments(threads)}
 
 
+def audit_threads(audit) -> list[Thread]:
+    """Every thread of the audit, without its comments, in the questions' order: read once per
+    request and kept on the audit object (a page shows the open ones and stamps them all)."""
+    threads = getattr(audit, "_clear_threads", None)
+    if threads is None:
+        threads = list(
+            Thread.objects.filter(audit=audit)
+            .select_related("question", "last_author")
+            .order_by("question__order", "question__code")
+        )
+        audit._clear_threads = threads
+    return threads
+
+
 def open_threads(audit) -> list[Thread]:
-    return list(
-        Thread.objects.filter(audit=audit, resolved_at=None)
-        .select_related("question", "last_author")
-        .order_by("question__order", "question__code")
-    )
+    return [t for t in audit_threads(audit) if t.resolved_at is None]
 
 
 def waiting_for(user) -> QuerySet[Thread]:
@@ -57,6 +67,14 @@ def waiting_shown(user, limit: int) -> tuple[list[Thread], int]:
         ids[:limit]
     )
     return [threads[pk] for pk in ids[:limit]], len(ids)
+
+
+def audit_threads_stamp(audit) -> str:
+    """Changes whenever a thread of the audit appears, gets a comment, or is resolved."""
+    threads = audit_threads(audit)
+    last = max((t.last_at.timestamp() for t in threads if t.last_at), default=0)
+    resolved = max((t.resolved_at.timestamp() for t in threads if t.resolved_at), default=0)
+    return f"{len(threads)}.{sum(t.comments_count for t in threads)}.{last}.{resolved}"
 
 
 def threads_stamp(user) -> str:

@@ -276,14 +276,13 @@ def _render_step(
     unsaved=(),
     conflicts=(),
 ) -> HttpResponse:
-    notes = extensions.question_notes(audit, factor)
     return render(
         request,
         "audits/step.html",
         {
             # Other apps' notes on the questions; the cached questions are kept per their stamps too.
-            "notes": notes,
-            "notes_stamp": "|".join(f"{code}:{p.stamp}" for code in sorted(notes) for p in notes[code]),
+            "notes": SimpleLazyObject(lambda: extensions.question_notes(audit, factor)),
+            "notes_stamp": extensions.question_notes_stamps(request, audit),
             "audit": audit,
             "factor": factor,
             "factor_slug": FACTOR_SLUGS[factor],

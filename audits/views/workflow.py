@@ -49,18 +49,17 @@ def audit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _review_context(request: HttpRequest, audit, form: ReviewForm | None = None) -> dict:
     can_decide = audit.status == AuditStatus.SUBMITTED
-    notes = extensions.review_notes(request, audit)
     return {
         "audit": audit,
         # The answers are read only when the cached body is missing or out of date (see the
         # template): it is kept per audit version and per stamp of the notes beside them.
         "body": SimpleLazyObject(lambda: selectors.review_body(audit)),
-        "notes_stamp": "|".join(f"{code}:{p.stamp}" for code in sorted(notes) for p in notes[code]),
+        "notes_stamp": extensions.review_notes_stamps(request, audit),
         "can_decide": can_decide,
         "review_form": form or (ReviewForm(initial={"version": audit.version}) if can_decide else None),
         "approval_blockers": extensions.approval_blockers(audit) if can_decide else [],
         "review_panels": extensions.review_panels(request, audit),
-        "notes": notes,
+        "notes": SimpleLazyObject(lambda: extensions.review_notes(request, audit)),
     }
 
 
@@ -68,7 +67,7 @@ def _review_context(request: HttpRequest, audit, form: ReviewForm | None = None)
 def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A manager's review: every answer on one page, what changed since the last review
     marked, and Approve or Return at the bottom."""
-    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW)
+    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW, also=("submitted_by",))
     if request.method == "GET":
         return render(request, "audits/review.html", _review_context(request, audit))
     form = ReviewForm(request.POST)

@@ -68,6 +68,28 @@ def test_open_threads_show_on_the_step_review_and_audit_pages(client_for, submit
     assert "Which survey?" in cd3
 
 
+def test_the_cached_review_and_step_pages_follow_every_comment_and_resolve(
+    client_for, submitted_audit, manager, officer
+):
+    review_url, step_url = f"/audits/{submitted_audit.pk}/review/", f"/audits/{submitted_audit.pk}/can-do/"
+
+    def cd3(user, url):
+        page = client_for(user).get(url).content.decode()
+        return page[page.index('id="q-CD3"') : page.index('id="q-CD4"')]
+
+    assert "Comment on CD3" in cd3(manager, review_url)  # now kept in the cache
+    assert "Comment on CD3" in cd3(officer, step_url)
+    thread_url = f"/audits/{submitted_audit.pk}/comments/CD3/"
+    client_for(manager).post(thread_url, {"body": "Which survey?"})
+    assert "Open comments (1)" in cd3(manager, review_url)
+    assert "Open comments (1)" in cd3(officer, step_url)
+    client_for(officer).post(thread_url, {"body": "The 2025 one."})
+    assert "Open comments (2)" in cd3(manager, review_url) and "The 2025 one." in cd3(officer, step_url)
+    client_for(manager).post(f"{thread_url}resolve/")
+    assert "Resolved comments (2)" in cd3(manager, review_url)
+    assert "Resolved comments (2)" in cd3(officer, step_url)
+
+
 def test_councillors_neither_read_nor_write_comments(client_for, submitted_audit, manager, councillor):
     services.comment_post(
         audit=submitted_audit, question=_q(submitted_audit, "CD3"), user=manager, body="Which survey?"

@@ -46,13 +46,15 @@ def test_the_review_page_reads_in_the_same_queries_whatever_the_answers(client_f
     with CaptureQueriesContext(connection) as second:
         page = client.get(url).content.decode()
     assert "answers changed" in page
-    # The session and user (2), roles, the audit, the comments beside the answers, the
-    # extensions' panels and checks (2), the session's save (3): the answers' body is cached
-    # by the audit's version and the comments' stamps…
-    assert len(cached) == 11, [q["sql"] for q in cached.captured_queries]
+    # The session and user (2), roles, the audit with its submitter, the audit's threads (for
+    # the open ones and for the stamp of the comments beside the answers), the perspectives'
+    # approval check, the session's save (3): the answers' body is cached by the audit's
+    # version and the comments' stamp…
+    assert len(cached) == 9, [q["sql"] for q in cached.captured_queries]
     # …and built when it changed: its answers, its submissions and returns (the first time,
-    # no return: nothing to compare), the profile's answers and interventions (3)…
-    assert len(first) == len(cached) + 6, [q["sql"] for q in first.captured_queries]
+    # no return: nothing to compare), the profile's answers and interventions (3), the
+    # comments beside the answers…
+    assert len(first) == len(cached) + 7, [q["sql"] for q in first.captured_queries]
     # …and once resubmitted, the changes since the last review: the events since then and the
     # answers as they are now, two queries for all of them.
     assert len(second) == len(first) + 2, [q["sql"] for q in second.captured_queries]
