@@ -10,17 +10,15 @@ another council's plan or action is a 404 whatever the role).
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from audits.models import Role
-from audits.permissions import role_in, roles_of
+from audits.permissions import WORKERS, council_workers, role_in, roles_of
 
 from .models import Action
 
 #: The roles that plan and update actions, and may own them.
-PLANNERS = frozenset({Role.OFFICER, Role.MANAGER})
+PLANNERS = WORKERS
 
 
 def may_plan(user, council_id: int) -> bool:
@@ -47,8 +45,4 @@ def get_action(user, pk: int, *, change: bool = False) -> Action:
 
 def owner_choices(council_id: int):
     """The people who may own an action of the council: its officers and managers."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__council_id=council_id, memberships__role__in=PLANNERS, is_active=True)
-        .order_by("first_name", "last_name", "username")
-    )
+    return council_workers(council_id)

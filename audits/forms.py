@@ -7,7 +7,6 @@ import functools
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.functional import cached_property
@@ -15,7 +14,8 @@ from django.utils.html import format_html
 
 from . import fingerprints, services
 from .factors import FACTOR_ORDER, Factor
-from .models import Answer, AuditStatus, Confidence, Membership, Question, Role, Service
+from .models import Answer, AuditStatus, Confidence, Question, Service
+from .permissions import council_workers
 from .scoring import BANDS
 from .selectors import LIST_ORDERS
 from .validators import MAX_LINKS, MAX_NOTES, clean_evidence_links, reject_control_characters
@@ -284,15 +284,7 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, **kwargs)
-        people = (
-            get_user_model()
-            .objects.filter(
-                pk__in=Membership.objects.filter(
-                    council_id=audit.council_id, role__in=[Role.OFFICER, Role.MANAGER]
-                ).values("user_id")
-            )
-            .order_by("first_name", "last_name", "username")
-        )
+        people = council_workers(audit.council_id)
         label = lambda u: u.get_full_name() or u.get_username()  # noqa: E731
         self.fields["lead"].queryset = people
         self.fields["lead"].label_from_instance = label

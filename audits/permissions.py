@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from enum import Enum
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Audit, Council, Role
+from .models import Audit, Council, Membership, Role
 
 
 class Action(Enum):
@@ -62,6 +63,21 @@ def councils_visible_to(user) -> QuerySet[Council]:
 def councils_where(user, action: Action) -> QuerySet[Council]:
     ids = [council_id for council_id, role in roles_of(user).items() if role in ROLES_FOR[action]]
     return Council.objects.filter(pk__in=ids)
+
+
+#: The roles that work on audits: they lead one, answer a factor, comment, and own actions.
+WORKERS = frozenset({Role.OFFICER, Role.MANAGER})
+
+
+def council_workers(council_id: int) -> QuerySet:
+    """The council's active officers and managers, by name: whom an audit's lead, a factor, a
+    comment's question or an action may be given to."""
+    members = Membership.objects.filter(council_id=council_id, role__in=WORKERS)
+    return (
+        get_user_model()
+        .objects.filter(pk__in=members.values("user_id"), is_active=True)
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def audits_visible_to(user) -> QuerySet[Audit]:

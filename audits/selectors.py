@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from . import charts, fingerprints, interventions, question_bank, scoring
@@ -19,11 +18,10 @@ from .models import (
     EventKind,
     FactorAssignment,
     FactorScore,
-    Membership,
     Question,
     Role,
 )
-from .permissions import roles_of
+from .permissions import council_workers, roles_of
 
 
 def audits_stamp(audits: QuerySet[Audit]) -> str:
@@ -251,10 +249,7 @@ def audit_workers(audit: Audit) -> list:
     ids = {audit.created_by_id, audit.lead_id, audit.submitted_by_id}
     ids |= set(Answer.objects.filter(audit=audit).exclude(answered_by=None).values_list("answered_by_id", flat=True))
     ids |= set(FactorAssignment.objects.filter(audit=audit).values_list("user_id", flat=True))
-    members = Membership.objects.filter(council_id=audit.council_id, role__in=[Role.OFFICER, Role.MANAGER])
-    return list(
-        get_user_model().objects.filter(pk__in=ids - {None}).filter(pk__in=members.values("user_id")).order_by("pk")
-    )
+    return list(council_workers(audit.council_id).filter(pk__in=ids - {None}).order_by("pk"))
 
 
 def _reference_point(audit: Audit):

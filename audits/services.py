@@ -34,12 +34,11 @@ from .models import (
     FactorAssignment,
     FactorScore,
     Framework,
-    Membership,
     Question,
     ReportBundle,
-    Role,
     Service,
 )
+from .permissions import council_workers
 
 logger = logging.getLogger(__name__)
 
@@ -417,15 +416,6 @@ def audit_delete(*, audit: Audit, user) -> CouncilEvent:
     return event
 
 
-def _workers_of(council_id: int) -> set[int]:
-    """The officers and managers of a council (who may lead an audit or answer a factor)."""
-    return set(
-        Membership.objects.filter(council_id=council_id, role__in=[Role.OFFICER, Role.MANAGER]).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
 def is_deletable(audit: Audit) -> bool:
     """A draft never submitted (a first revision: a reopened one keeps its approved history)."""
     return (
@@ -441,7 +431,7 @@ def audit_set_lead(*, audit: Audit, user, lead, assignments: dict[str, object]) 
     Each must be an officer or manager of the audit's council."""
     locked = _lock(audit)
     _require_editable(locked)
-    allowed = _workers_of(locked.council_id)
+    allowed = set(council_workers(locked.council_id).values_list("pk", flat=True))
     chosen = [lead, *assignments.values()]
     if any(person is not None and person.pk not in allowed for person in chosen):
         raise ValidationError("Only officers and managers of this council can lead an audit or answer its factors.")
@@ -560,6 +550,7 @@ def audit_reopen(*, audit: Audit, user, reason: str) -> Audit:
         raise AuditStateError(
             f"This audit was already reopened as revision {newer.revision}; work on that one.", code="reopened"
         )
+    workers = set(council_workers(locked.council_id).values_list("pk", flat=True))
     new = Audit.objects.create(
         council_id=locked.council_id,
         service_id=locked.service_id,
@@ -570,12 +561,12 @@ def audit_reopen(*, audit: Audit, user, reason: str) -> Audit:
         reopen_reason=reason,
         created_by=user,
         # Who led the approved revision leads the new one, if still an officer or manager there.
-        lead_id=locked.lead_id if locked.lead_id in _workers_of(locked.council_id) else user.pk,
+        lead_id=locked.lead_id if locked.lead_id in workers else user.pk,
     )
     FactorAssignment.objects.bulk_create(
         FactorAssignment(audit=new, factor=a.factor, user_id=a.user_id)
         for a in locked.assignments.all()
-        if a.user_id in _workers_of(locked.council_id)
+        if a.user_id in workers
     )
     Answer.objects.bulk_create(
         Answer(

@@ -1,8 +1,7 @@
 from django import forms
-from django.contrib.auth import get_user_model
 
 from audits.forms import LimitedTextField
-from audits.models import Membership, Role
+from audits.permissions import council_workers
 from audits.validators import MAX_NOTES, reject_control_characters
 
 
@@ -23,13 +22,6 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, audit, user, **kwargs):
         super().__init__(*args, **kwargs)
-        colleagues = Membership.objects.filter(
-            council_id=audit.council_id, role__in=[Role.OFFICER, Role.MANAGER]
-        ).exclude(user=user)
         field = self.fields["to"]
-        field.queryset = (
-            get_user_model()
-            .objects.filter(pk__in=colleagues.values("user_id"))
-            .order_by("first_name", "last_name", "username")
-        )
+        field.queryset = council_workers(audit.council_id).exclude(pk=user.pk)
         field.label_from_instance = lambda u: u.get_full_name() or u.get_username()

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audits.models import Answer, Audit, Membership, Question, Role
+from audits.models import Answer, Audit, Membership, Question
+from audits.permissions import council_workers
 from audits.validators import MAX_NOTES, reject_control_characters
 from notifications.models import Kind
 from notifications.services import absolute, notify
@@ -19,14 +20,6 @@ from .models import Comment, Thread
 from .permissions import DISCUSSERS, may_write
 
 logger = logging.getLogger(__name__)
-
-
-def _colleagues(audit: Audit) -> set[int]:
-    return set(
-        Membership.objects.filter(council_id=audit.council_id, role__in=[Role.OFFICER, Role.MANAGER]).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def _thread_for(audit: Audit, question: Question, user) -> Thread:
@@ -54,7 +47,7 @@ def comment_post(*, audit: Audit, question: Question, user, body: str, to=None) 
         raise ValidationError("That question is not one of this audit's.")
     if not may_write(audit):
         raise ValidationError("This audit is approved: its comments are closed and kept as they were.")
-    if to is not None and (to.pk not in _colleagues(audit) or to.pk == user.pk):
+    if to is not None and (to.pk == user.pk or not council_workers(audit.council_id).filter(pk=to.pk).exists()):
         raise ValidationError({"to": "Ask an officer or manager of this council other than yourself."})
     thread = _thread_for(audit, question, user)
     now = timezone.now()
