@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -187,6 +187,14 @@ def test_the_daily_digest_lists_audits_waiting_more_than_a_week_once_a_day(
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     call_command("send_review_digest", today=tomorrow, verbosity=0)
     assert Email.objects.count() == 1
+
+
+@pytest.mark.parametrize("command", ["send_review_digest", "send_action_reminders"])
+def test_a_scheduled_command_explains_a_date_it_cannot_read_and_sends_nothing(command, submitted_audit):
+    before = Email.objects.count()  # the submission's
+    with pytest.raises(CommandError, match=r"--today takes a date as YYYY-MM-DD, not '31/12/2026'"):
+        call_command(command, "--today", "31/12/2026")
+    assert Email.objects.count() == before
 
 
 def test_an_action_given_to_someone_tells_them_and_not_who_gave_it_to_themselves(approved_audit, officer, manager):

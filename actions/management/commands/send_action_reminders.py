@@ -1,25 +1,20 @@
 """E-mail the owners of actions due within 14 days or overdue. Run it once a day from cron
 (see the README); running it more often, or on two machines at once, sends nothing twice."""
 
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from actions import services
+from clearaudit.commands import TODAY_HELP, today_option
 
 
 class Command(BaseCommand):
     help = "E-mail the owners of actions due within 14 days or overdue (once per action, kind and due date)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", help="Act as if today were this date (YYYY-MM-DD), e.g. to check a setup.")
+        parser.add_argument("--today", help=TODAY_HELP)
 
     def handle(self, *args, today=None, **options):
-        if today:
-            try:
-                today = date.fromisoformat(today)
-            except ValueError:
-                raise CommandError(f"--today takes a date as YYYY-MM-DD, not {today!r}.") from None
+        today = today_option(today)
         result = services.send_reminders(today=today)
         for reminder in result.sent:
             self.stdout.write(f"Sent to {reminder.to}: “{reminder.action}” ({reminder.get_kind_display().lower()})")
