@@ -1,6 +1,8 @@
 """The workflow around an audit: the review page, resubmitting unchanged, withdrawing,
 deleting a draft, who leads it, and the draft's next step."""
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
@@ -171,6 +173,12 @@ def test_a_lead_and_factors_are_given_to_colleagues(client_for, audit, officer, 
     assert "Select a valid choice" in response.content.decode()
     audit.refresh_from_db()
     assert audit.lead == officer_b
+    # A colleague whose account was deactivated is offered nowhere and cannot be given work.
+    officer_b.is_active = False
+    officer_b.save(update_fields=["is_active"])
+    assert f'<option value="{officer_b.pk}"' not in client.get(f"/audits/{audit.pk}/team/").content.decode()
+    with pytest.raises(ValidationError):
+        services.audit_set_lead(audit=audit, user=officer, lead=officer, assignments={"can_do": officer_b})
 
 
 def test_a_drafts_main_button_is_the_next_factor_to_answer(client_for, audit, officer):
