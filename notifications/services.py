@@ -116,3 +116,25 @@ def review_digest(*, today=None) -> list[Email]:
             context = {"audits": audits, "days": days, "url": absolute(reverse("audits:list")), "today": today}
             written += notify(kind=Kind.DIGEST, users=[manager], context=context, key=f"digest:{today.isoformat()}")
     return written
+
+
+#: The worker tries an e-mail within seconds of its writing: one never tried after this long
+#: lost its place in the queue (a worker stopped mid-send, or the queue's row was never written).
+LOST_AFTER = timedelta(hours=1)
+
+
+def requeue_lost(*, now=None) -> list[Email]:
+    """Queue again each e-mail written more than LOST_AFTER ago and never tried. Sending stays
+    once only: the task sends an e-mail only while it is waiting, under a row lock, so an e-mail
+    queued twice goes once."""
+    from .tasks import deliver
+
+    cutoff = (now or timezone.now()) - LOST_AFTER
+    lost = list(
+        Email.objects.filter(attempts=0, sent_at=None, gave_up_at=None, created_at__lt=cutoff).order_by("pk")[:1000]
+    )
+    for email in lost:
+        deliver.enqueue(email.pk)
+    if lost:
+        logger.warning("%d e-mail(s) never tried were queued again: %s", len(lost), ", ".join(str(e.pk) for e in lost))
+    return lost

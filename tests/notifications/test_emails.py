@@ -1,6 +1,7 @@
 """E-mails about the workflow: who is told of what, in which words, sent after the commit by
 the task queue, retried when the mail server fails, and turned off per kind."""
 
+import io
 import socket
 from datetime import timedelta
 
@@ -220,3 +221,27 @@ def test_an_action_given_to_someone_tells_them_and_not_who_gave_it_to_themselves
     )
     action_services.action_update(action=mine, user=manager, data=data, expected_version=mine.version)
     assert Email.objects.filter(kind=Kind.ACTION, to="officer@ynysmon.example").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_never_tried_is_queued_again_after_an_hour_and_sent_once(manager):
+    # Written, but its queueing was lost (the server stopped between the save and the queue).
+    email = Email.objects.create(
+        recipient=manager, to=manager.email, kind=Kind.SUBMITTED, subject="To review", body_text="…", body_html="…"
+    )
+
+    def requeue() -> str:
+        out = io.StringIO()
+        call_command("requeue_emails", stdout=out)
+        return out.getvalue()
+
+    assert "0 e-mails queued again." in requeue()  # just written: the worker may yet come
+    assert not DBTaskResult.objects.exists()
+    Email.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert f"Queued again: e-mail {email.pk} to manager@ynysmon.example" in requeue()
+    requeue()  # run again before the worker came: queued twice…
+    run_worker()
+    assert sent_to() == ["manager@ynysmon.example"]  # …sent once
+    email.refresh_from_db()
+    assert email.sent_at is not None and email.attempts == 1
+    assert "0 e-mails queued again." in requeue()
