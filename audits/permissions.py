@@ -100,16 +100,18 @@ def get_council_for_user(user, slug: str, *, action: Action = Action.VIEW) -> Co
     return council
 
 
+#: What most pages show of an audit besides its row: joined to it in the same query.
+AUDIT_RELATED = ("council", "service", "framework", "lead")
+
+
 def get_audit_for_user(
-    user, pk: int, *, action: Action = Action.VIEW, joined: bool = True, also: tuple[str, ...] = ()
+    user, pk: int, *, action: Action = Action.VIEW, related: tuple[str, ...] = AUDIT_RELATED
 ) -> Audit:
     """The audit, if the user belongs to its council (else 404) and their role allows
     ``action`` (else 403). Status rules (an approved audit cannot change) live in services.
-    ``joined=False`` reads the audit's row alone, for a caller that shows nothing of its council,
-    service or bank (an autosave); ``also`` names more relations the page shows."""
-    audits = audits_visible_to(user)
-    if joined:
-        audits = audits.select_related("council", "service", "framework", "lead", *also)
+    ``related`` names the relations read with it: none for a caller that shows nothing of its
+    council, service or bank (an autosave), others for a page that shows them."""
+    audits = audits_visible_to(user).select_related(*related) if related else audits_visible_to(user)
     try:
         audit = audits.get(pk=pk)
     except Audit.DoesNotExist:

@@ -25,22 +25,35 @@ def threads_by_code(audit, *, factor: str | None = None) -> dict[str, Thread]:
     return {t.question.code: t for t in _with_comments(threads)}
 
 
-def audit_threads(audit) -> list[Thread]:
-    """Every thread of the audit, without its comments, in the questions' order: read once per
-    request and kept on the audit object (a page shows the open ones and stamps them all)."""
-    threads = getattr(audit, "_clear_threads", None)
-    if threads is None:
-        threads = list(
-            Thread.objects.filter(audit=audit)
-            .select_related("question", "last_author")
-            .order_by("question__order", "question__code")
-        )
-        audit._clear_threads = threads
-    return threads
+def _summary(audit) -> dict:
+    """How many threads the audit has, how many are open, and when they last changed: one
+    small query, kept on the audit object for the rest of the request."""
+    summary = getattr(audit, "_clear_threads_summary", None)
+    if summary is None:
+        # At most one thread per question: the rows are few, and read faster than aggregated.
+        rows = list(Thread.objects.filter(audit=audit).values_list("resolved_at", "comments_count", "last_at"))
+        summary = {
+            "n": len(rows),
+            "open": sum(1 for resolved, _, _ in rows if resolved is None),
+            "comments": sum(n for _, n, _ in rows),
+            "last": max((last for _, _, last in rows), default=None),
+            "resolved": max((resolved for resolved, _, _ in rows if resolved), default=None),
+        }
+        audit._clear_threads_summary = summary
+    return summary
 
 
 def open_threads(audit) -> list[Thread]:
-    return [t for t in audit_threads(audit) if t.resolved_at is None]
+    """The audit's open threads in the questions' order (none read when the stamp, read first
+    on the same request, found none open)."""
+    summary = getattr(audit, "_clear_threads_summary", None)
+    if summary is not None and not summary["open"]:
+        return []
+    return list(
+        Thread.objects.filter(audit=audit, resolved_at=None)
+        .select_related("question", "last_author")
+        .order_by("question__order", "question__code")
+    )
 
 
 def waiting_for(user) -> QuerySet[Thread]:
@@ -71,10 +84,9 @@ def waiting_shown(user, limit: int) -> tuple[list[Thread], int]:
 
 def audit_threads_stamp(audit) -> str:
     """Changes whenever a thread of the audit appears, gets a comment, or is resolved."""
-    threads = audit_threads(audit)
-    last = max((t.last_at.timestamp() for t in threads if t.last_at), default=0)
-    resolved = max((t.resolved_at.timestamp() for t in threads if t.resolved_at), default=0)
-    return f"{len(threads)}.{sum(t.comments_count for t in threads)}.{last}.{resolved}"
+    row = _summary(audit)
+    last, resolved = (row[k] and row[k].timestamp() for k in ("last", "resolved"))
+    return f"{row['n']}.{row['comments']}.{last}.{resolved}"
 
 
 def threads_stamp(user) -> str:

@@ -348,7 +348,7 @@ def audit_autosave(request: HttpRequest, pk: int, factor: str) -> JsonResponse:
     any refusal nothing is saved and the text stays in the officer's browser.
     """
     factor = _factor_or_404(factor)
-    audit = get_audit_for_user(request.user, pk, action=Action.EDIT, joined=False)
+    audit = get_audit_for_user(request.user, pk, action=Action.EDIT, related=())
     if not audit.is_editable:
         return JsonResponse(
             {
