@@ -67,9 +67,7 @@ def _review_context(request: HttpRequest, audit, form: ReviewForm | None = None)
 def audit_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A manager's review: every answer on one page, what changed since the last review
     marked, and Approve or Return at the bottom."""
-    audit = get_audit_for_user(
-        request.user, pk, action=Action.REVIEW, related=("council", "service", "lead", "submitted_by")
-    )
+    audit = get_audit_for_user(request.user, pk, action=Action.REVIEW, related=("council", "service"))
     if request.method == "GET":
         return render(request, "audits/review.html", _review_context(request, audit))
     form = ReviewForm(request.POST)

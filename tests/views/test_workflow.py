@@ -48,15 +48,15 @@ def test_the_review_page_reads_in_the_same_queries_whatever_the_answers(client_f
     with CaptureQueriesContext(connection) as second:
         page = client.get(url).content.decode()
     assert "answers changed" in page
-    # The session and user (2), roles, the audit with its submitter, the audit's threads (for
-    # the open ones and for the stamp of the comments beside the answers), the perspectives'
-    # approval check, the session's save (3): the answers' body is cached by the audit's
-    # version and the comments' stamp…
+    # The session and user (2), roles, the audit, the audit's threads (for the open ones and
+    # for the stamp of the comments beside the answers), the perspectives' approval check, the
+    # session's save (3): the answers' body is cached by the audit's version and the comments'
+    # stamp, and who submitted and leads it by the audit's last change…
     assert len(cached) == 9, [q["sql"] for q in cached.captured_queries]
-    # …and built when it changed: its answers, its submissions and returns (the first time,
-    # no return: nothing to compare), the profile's answers and interventions (3), the
-    # comments beside the answers…
-    assert len(first) == len(cached) + 7, [q["sql"] for q in first.captured_queries]
+    # …and built when it changed: its submitter and lead (2), its answers, its submissions and
+    # returns (the first time, no return: nothing to compare), the profile's answers and
+    # interventions (3), the comments beside the answers…
+    assert len(first) == len(cached) + 9, [q["sql"] for q in first.captured_queries]
     # …and once resubmitted, the changes since the last review: the events since then and the
     # answers as they are now, two queries for all of them.
     assert len(second) == len(first) + 2, [q["sql"] for q in second.captured_queries]
@@ -250,3 +250,10 @@ def test_a_withdrawn_submission_is_not_what_the_manager_last_reviewed(client_for
     assert f"{can_do} answers changed" in page
     cd1 = page[page.index('id="q-CD1"') : page.index('id="q-CD2"')]
     assert '<dt class="col-sm-3">Rating</dt><dd class="col-sm-9">2</dd>' in cd1  # as last reviewed, not 3
+
+
+def test_the_review_page_says_who_leads_the_audit_after_a_change(client_for, audit, manager, officer, officer_b):
+    url = f"/audits/{audit.pk}/review/"
+    assert "Led by Siân Hughes." in client_for(manager).get(url).content.decode()  # now kept in the cache
+    services.audit_set_lead(audit=audit, user=manager, lead=officer_b, assignments={})
+    assert "Led by Dafydd Roberts." in client_for(manager).get(url).content.decode()
