@@ -28,6 +28,7 @@ demo: $(BIN)/.installed
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py send_action_reminders
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py send_review_digest
 	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	CLEARAUDIT_DEMO=1 $(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 	@echo "CLEAR Audit demo: http://127.0.0.1:$(PORT)/  (logins in README.md, password clear-demo; Ctrl+C to stop)"
 	@# The background task worker (renders report bundles, sends the e-mails, which print here)
 	@# runs beside the web server and stops with it.

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("notifications.urls")),
     path("", include("discussions.urls")),
+    path("", include("languages.urls")),
     path("", include("audits.urls")),
 ]

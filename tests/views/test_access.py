@@ -34,6 +34,7 @@ from audits.models import (
 )
 from discussions import urls as discussion_urls
 from discussions.models import Comment, Thread
+from languages import urls as language_urls
 from notifications import urls as notification_urls
 from perspectives import services as perspective_services
 from perspectives import urls as perspective_urls
@@ -108,6 +109,8 @@ EXPECTED = {
     "history": {("GET", r): s for r, s in zip(ROLES, [200, 200, 200, 404], strict=True)},
     "autosave": {("POST", r): s for r, s in zip(ROLES, [200, 403, 403, 404], strict=True)},
     "about": {("GET", r): 200 for r in ROLES},
+    # The language switcher on every page (the sign-in page too): back to the page it was on.
+    "languages:set": {**{("POST", r): 302 for r in ROLES}, **{("GET", r): 405 for r in ROLES}},
     "method": {("GET", r): 200 for r in ROLES},
     # Everyone who may read the reports may have them rendered into one zip.
     "council-reports": {
@@ -176,9 +179,12 @@ PATTERNS = (
     + [("actions", p) for p in action_urls.urlpatterns]
     + [("notifications", p) for p in notification_urls.urlpatterns]
     + [("discussions", p) for p in discussion_urls.urlpatterns]
+    + [("languages", p) for p in language_urls.urlpatterns]
 )
 #: URLs that need no account: the token in the address is the key.
 TOKEN_URLS = {"perspectives:respond"}
+#: URLs open to anyone, signed in or not, which show and change nothing of a council.
+PUBLIC_URLS = {"languages:set"}
 
 
 def key_of(namespace, pattern) -> str:
@@ -311,6 +317,7 @@ def post_data(name, audit):
         "delete": {"confirm": "delete"},
         "team": {"lead": audit.created_by.pk, "factor_asked_to": audit.created_by.pk},
         "notifications:settings": {"submitted": "on"},
+        "languages:set": {"language": "cy", "next": "/audits/"},
         "discussions:thread": {"body": "Which survey is this from?"},
         "perspectives:note": {"question": "CD1", "note": "Checked with the tenants' chair"},
         "perspectives:invite": {
@@ -416,7 +423,7 @@ def test_access(request, client, audit, other_council, name, method, role, statu
         assert "Ynys Môn" not in response.content.decode()
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED) - TOKEN_URLS))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - TOKEN_URLS - PUBLIC_URLS))
 def test_anonymous_users_are_sent_to_the_login_page(client, audit, name):
     method = "GET" if ("GET", "officer") in EXPECTED[name] else "POST"
     url = url_for(name, audit)
