@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audits.models import Audit, AuditStatus, Membership, Role
 
@@ -67,15 +67,18 @@ def notify(*, kind: Kind, users: Iterable, context: dict, besides=None, key: str
     written = []
     for person in recipients(users, kind, besides=besides):
         filled = {**context, "recipient": person, "settings_url": absolute(reverse("notifications:settings"))}
-        email = Email(
-            recipient=person,
-            to=person.email,
-            kind=kind,
-            subject=" ".join(render_to_string(f"notifications/email/{kind}_subject.txt", filled).split())[:300],
-            body_text=render_to_string(f"notifications/email/{kind}.txt", filled),
-            body_html=render_to_string(f"notifications/email/{kind}.html", filled),
-            key=f"{key}:{person.pk}" if key else "",
-        )
+        # In English until the e-mails are translated (issue "Cymraeg"), whatever the language of
+        # the person whose action caused it: no Welsh month in an English e-mail.
+        with translation.override(settings.LANGUAGE_CODE):
+            email = Email(
+                recipient=person,
+                to=person.email,
+                kind=kind,
+                subject=" ".join(render_to_string(f"notifications/email/{kind}_subject.txt", filled).split())[:300],
+                body_text=render_to_string(f"notifications/email/{kind}.txt", filled),
+                body_html=render_to_string(f"notifications/email/{kind}.html", filled),
+                key=f"{key}:{person.pk}" if key else "",
+            )
         try:
             with transaction.atomic():
                 email.save()
@@ -121,18 +124,29 @@ def review_digest(*, today=None) -> list[Email]:
 #: The worker tries an e-mail within seconds of its writing: one never tried after this long
 #: lost its place in the queue (a worker stopped mid-send, or the queue's row was never written).
 LOST_AFTER = timedelta(hours=1)
+DELIVER_PATH = "notifications.tasks.deliver"
 
 
 def requeue_lost(*, now=None) -> list[Email]:
-    """Queue again each e-mail written more than LOST_AFTER ago and never tried. Sending stays
-    once only: the task sends an e-mail only while it is waiting, under a row lock, so an e-mail
-    queued twice goes once."""
+    """Queue again each e-mail written more than LOST_AFTER ago, never tried, and with no task
+    waiting for it (a worker stopped for hours leaves its tasks waiting: they are not doubled).
+    The task sends an e-mail only while it is waiting, under a row lock, so an e-mail queued
+    twice still goes once."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     from .tasks import deliver
 
     cutoff = (now or timezone.now()) - LOST_AFTER
-    lost = list(
-        Email.objects.filter(attempts=0, sent_at=None, gave_up_at=None, created_at__lt=cutoff).order_by("pk")[:1000]
-    )
+    waiting = {
+        args_kwargs["args"][0]
+        for args_kwargs in DBTaskResult.objects.filter(
+            task_path=DELIVER_PATH, status=TaskResultStatus.READY
+        ).values_list("args_kwargs", flat=True)
+        if args_kwargs.get("args")
+    }
+    never_tried = Email.objects.filter(attempts=0, sent_at=None, gave_up_at=None, created_at__lt=cutoff)
+    lost = list(never_tried.exclude(pk__in=waiting).order_by("pk")[:1000])
     for email in lost:
         deliver.enqueue(email.pk)
     if lost:

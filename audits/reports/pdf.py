@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from .data import AuditReport, CouncilReport
 
@@ -11,7 +12,10 @@ from .data import AuditReport, CouncilReport
 def _pdf(template: str, report) -> bytes:
     from weasyprint import HTML  # imported on first use: it takes a second to load
 
-    html = render_to_string(template, {"report": report})
+    # English until the reports are translated (issue "Cymraeg"): never the requester's language
+    # for a date or a number in an otherwise English report.
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(template, {"report": report})
     document = HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True)
 

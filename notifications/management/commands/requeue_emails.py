@@ -1,6 +1,6 @@
 """Queue again the e-mails that were written but never tried (a worker stopped in the middle of
 a send, or a server stopped between a save and the queueing). Run it every hour (see the
-README); it never sends an e-mail twice."""
+README); an e-mail whose task still waits is left to it."""
 
 from django.core.management.base import BaseCommand
 
@@ -8,7 +8,7 @@ from notifications import services
 
 
 class Command(BaseCommand):
-    help = "Queue again the e-mails written over an hour ago and never tried (sent once, whatever happens)."
+    help = "Queue again the e-mails written over an hour ago, never tried, and with no task waiting for them."
 
     def handle(self, *args, **options):
         lost = services.requeue_lost()
