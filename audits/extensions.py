@@ -113,6 +113,12 @@ def register(
       changed, for this person. The step and review pages keep their questions cached by them
       and read the notes only to rebuild them. One small query.
     """
+    # The step and review pages cache their questions by the notes' stamps: notes without a
+    # stamp would stay out of date on them.
+    if question_notes is not None and question_notes_stamp is None:
+        raise ValueError("question_notes needs its question_notes_stamp (the step page is cached by it)")
+    if review_notes is not None and review_notes_stamp is None:
+        raise ValueError("review_notes needs its review_notes_stamp (the review page is cached by it)")
     for name, hook in (
         ("approval_checks", approval_check),
         ("audit_panels", audit_panel),

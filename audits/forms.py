@@ -289,6 +289,11 @@ class LeadForm(forms.Form):
         self.fields["lead"].queryset = people
         self.fields["lead"].label_from_instance = label
         self.fields["lead"].initial = audit.lead_id
+        if audit.lead_id and not people.filter(pk=audit.lead_id).exists():
+            # The lead left the council or their account was closed: nobody is chosen for them.
+            self.fields["lead"].empty_label = "Choose a new lead"
+            self.fields["lead"].initial = None
+            self.fields["lead"].help_text = "The audit's lead is no longer an officer or manager of this council."
         given = {a.factor: a.user_id for a in audit.assignments.all()}
         for factor in FACTOR_ORDER:
             field = forms.ModelChoiceField(

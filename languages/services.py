@@ -23,8 +23,12 @@ def language_choose(*, request, language: str) -> None:
 
 
 def language_restore(*, request, user) -> None:
-    """On signing in: the language the person chose last time, if any, or the one they chose on
-    the sign-in page (kept with their account from now on)."""
+    """On signing in: a language chosen on the sign-in page just now (kept with the account from
+    now on), else the one the person chose last time, else the one their browser kept."""
+    chosen_now = request.session.get(SESSION_KEY, "")  # the session outlives the sign-in
+    if is_offered(chosen_now):
+        language_choose(request=request, language=chosen_now)
+        return
     kept = LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()
     if kept and is_offered(kept):
         request.session[SESSION_KEY] = kept

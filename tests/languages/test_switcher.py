@@ -30,6 +30,14 @@ def test_welsh_chosen_before_signing_in_is_kept_with_the_account(client, officer
     assert "Archwiliadau" in client.get("/audits/").content.decode()
 
 
+def test_a_choice_made_on_the_sign_in_page_wins_over_the_one_kept(client, officer):
+    LanguagePreference.objects.create(user=officer, language="en-gb")
+    client.post("/language/", {"language": "cy", "next": "/accounts/login/"})
+    client.post("/accounts/login/", {"username": officer.username, "password": PASSWORD})
+    assert LanguagePreference.objects.get(user=officer).language == "cy"
+    assert '<html lang="cy">' in client.get("/audits/").content.decode()
+
+
 def test_a_signed_in_persons_choice_follows_them_to_another_browser(officer):
     first = Client()
     first.force_login(officer)
@@ -61,7 +69,10 @@ def test_a_language_not_offered_is_explained_and_changes_nothing(client_for, off
     assert not LanguagePreference.objects.exists()
 
 
-@pytest.mark.parametrize("back", ["https://elsewhere.example/", "//elsewhere.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "back",
+    ["https://elsewhere.example/", "//elsewhere.example/", "/\\elsewhere.example/", "javascript:alert(1)", "abc"],
+)
 def test_the_switcher_never_sends_anyone_to_another_site(client, back):
     response = client.post("/language/", {"language": "cy", "next": back})
     assert response.status_code == 302 and response.url == "/"

@@ -176,7 +176,14 @@ def test_a_lead_and_factors_are_given_to_colleagues(client_for, audit, officer, 
     # A colleague whose account was deactivated is offered nowhere and cannot be given work.
     officer_b.is_active = False
     officer_b.save(update_fields=["is_active"])
-    assert f'<option value="{officer_b.pk}"' not in client.get(f"/audits/{audit.pk}/team/").content.decode()
+    page = client.get(f"/audits/{audit.pk}/team/").content.decode()
+    assert f'<option value="{officer_b.pk}"' not in page
+    # They led it: nobody is put in their place unasked.
+    assert '<option value="" selected>Choose a new lead' in page
+    response = client.post(f"/audits/{audit.pk}/team/", {"factor_asked_to": officer.pk})
+    assert "This field is required" in response.content.decode()
+    audit.refresh_from_db()
+    assert audit.lead == officer_b
     with pytest.raises(ValidationError):
         services.audit_set_lead(audit=audit, user=officer, lead=officer, assignments={"can_do": officer_b})
 
