@@ -172,15 +172,21 @@ def test_the_catalogue_holds_every_string_the_code_marks(tmp_path):
 
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 #: Attributes people read or hear: their literal text must be marked too.
-READ_ATTRIBUTES = re.compile(r'\b(?:aria-label|aria-description|title|alt|placeholder)="([^"\x00]*)"')
+READ_ATTRIBUTES = re.compile(r'\b(?:aria-label|aria-description|title|alt|placeholder)="([^"]*)"')
+#: The quoted strings of a variable's filter arguments ({{ x|default:"None given" }}), read
+#: left to right; those inside _() are marked.
+QUOTED = re.compile(r"""(_\()?("[^"]*"|'[^']*')""")
+#: Words people read: a capital then small letters, or two words ("info", "j M Y" are code).
+READ_WORDS = re.compile(r"[A-Z][a-z]|[^\W\d_]{2,}\s+[^\W\d_]{2,}")
 #: Names that stay as they are in every language.
 NAMES = ("CLEAR Audit", "CLEAR", "PDF", "CSV")
 
 
 def unmarked_text(path: Path) -> list[str]:
     """The template's text outside {% translate %} and {% blocktranslate %}: each piece of
-    literal text between template tags (markup, scripts and styles aside) that holds a word."""
-    pieces, skip = [], 0
+    literal text between template tags (markup, scripts and styles aside), of the attributes
+    people read, and of the quoted filter arguments, that holds a word."""
+    pieces, skip, literals = [], 0, []
     for token in Lexer(path.read_text()).tokenize():
         if token.token_type == TokenType.BLOCK:
             word = token.contents.split()[0] if token.contents.split() else ""
@@ -191,6 +197,9 @@ def unmarked_text(path: Path) -> list[str]:
             pieces.append("\x00")
         elif token.token_type == TokenType.TEXT and not skip:
             pieces.append(token.contents)
+        elif token.token_type == TokenType.VAR and not skip:
+            literals += [q[1:-1] for marked, q in QUOTED.findall(token.contents) if not marked and READ_WORDS.search(q)]
+            pieces.append("\x00")
         else:
             pieces.append("\x00")
     source = "".join(pieces)
@@ -201,7 +210,7 @@ def unmarked_text(path: Path) -> list[str]:
     else:
         attributes = []
     found = []
-    for piece in [*source.split("\x00"), *attributes]:
+    for piece in [*source.split("\x00"), *(part for a in attributes for part in a.split("\x00")), *literals]:
         text = html.unescape(piece)
         for name in NAMES:
             text = text.replace(name, "")
