@@ -57,6 +57,20 @@ def recipients(users: Iterable, kind: Kind, *, besides=None) -> list:
     )
 
 
+def _written(kind: Kind, person, context: dict, key: str) -> Email:
+    """The kind's e-mail to one person, rendered from its three templates (not yet saved)."""
+    filled = {**context, "recipient": person, "settings_url": absolute(reverse("notifications:settings"))}
+    return Email(
+        recipient=person,
+        to=person.email,
+        kind=kind,
+        subject=" ".join(render_to_string(f"notifications/email/{kind}_subject.txt", filled).split())[:300],
+        body_text=render_to_string(f"notifications/email/{kind}.txt", filled),
+        body_html=render_to_string(f"notifications/email/{kind}.html", filled),
+        key=f"{key}:{person.pk}" if key else "",
+    )
+
+
 def notify(*, kind: Kind, users: Iterable, context: dict, besides=None, key: str = "") -> list[Email]:
     """Write the kind's e-mail to each of ``users`` who wants it, and send each once the
     current transaction commits. ``context`` fills the templates, with ``recipient`` and
@@ -64,21 +78,12 @@ def notify(*, kind: Kind, users: Iterable, context: dict, besides=None, key: str
     same key (key + the person) is not written again."""
     from .tasks import deliver
 
+    # In English until the e-mails are translated (issue "Cymraeg"), whatever the language of
+    # the person whose action caused them: no Welsh month in an English e-mail.
+    with translation.override(settings.LANGUAGE_CODE):
+        emails = [_written(kind, person, context, key) for person in recipients(users, kind, besides=besides)]
     written = []
-    for person in recipients(users, kind, besides=besides):
-        filled = {**context, "recipient": person, "settings_url": absolute(reverse("notifications:settings"))}
-        # In English until the e-mails are translated (issue "Cymraeg"), whatever the language of
-        # the person whose action caused it: no Welsh month in an English e-mail.
-        with translation.override(settings.LANGUAGE_CODE):
-            email = Email(
-                recipient=person,
-                to=person.email,
-                kind=kind,
-                subject=" ".join(render_to_string(f"notifications/email/{kind}_subject.txt", filled).split())[:300],
-                body_text=render_to_string(f"notifications/email/{kind}.txt", filled),
-                body_html=render_to_string(f"notifications/email/{kind}.html", filled),
-                key=f"{key}:{person.pk}" if key else "",
-            )
+    for email in emails:
         try:
             with transaction.atomic():
                 email.save()
